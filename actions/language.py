@@ -1,0 +1,45 @@
+"""Tells whether a message is English or Indonesian, so the bot answers in the user's language.
+
+Counts marker words of each language; a message with no clear marker (a place name, "ok", an emoji)
+keeps the language of the conversation so far.
+"""
+
+import re
+from typing import Optional
+
+INDONESIAN, ENGLISH = "id", "en"
+
+ENGLISH_WORDS = {
+    "a", "about", "am", "an", "any", "app", "are", "bot", "can", "check", "claim", "contribution",
+    "contributions", "could", "coverage", "do", "does", "get", "good", "hello", "help", "hey",
+    "hi", "hospital", "hospitals", "how", "human", "i", "if", "in", "is", "it", "live", "many",
+    "me", "merge", "morning", "much", "my", "near", "nearest", "need", "of", "office", "offices",
+    "pay", "please", "subsidy", "talking", "thank", "thanks", "the", "there", "to", "track", "wage",
+    "was", "what", "when", "where", "which", "who", "why", "with", "work", "worker", "workers",
+    "would", "you", "your", "bye", "goodbye", "accident", "treatment", "eligible", "paid",
+    "list", "show", "tell", "west", "features", "should", "want", "from", "they", "this", "that",
+    "ok", "okay", "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's",
+}
+INDONESIAN_WORDS = {
+    "ada", "aja", "apa", "apakah", "atau", "bagaimana", "bang", "bantuan", "bapak", "bayar",
+    "berapa", "bisa", "brp", "bu", "buat", "cara", "dan", "dapat", "dapet", "dari", "deh", "dekat",
+    "di", "dimana", "dmn", "dong", "gak", "ga", "gimana", "gmn", "halo", "hai", "ibu", "ini",
+    "itu", "iya", "jumlah", "kak", "kalau", "kalo", "kami", "kamu", "kantor", "kapan", "ke", "kecelakaan",
+    "kerja", "klo", "kntr", "lewat", "mana", "mas", "mau", "min", "nya", "pak", "pagi", "saya",
+    "selamat", "siang", "sih", "sore", "sy", "tdk", "terdekat", "terima", "kasih", "makasih",
+    "tidak", "tolong", "untuk", "yang", "yg", "ya", "apaan", "gimana", "berobat", "sakit",
+    "syarat", "siapa", "pekerja", "cakupan", "persen", "banyak", "tinggal", "malam", "dadah",
+    "sampai", "jumpa", "trims", "tq", "kah", "nih", "udah", "sudah", "belum", "punya", "aplikasi",
+}
+
+
+def detect_language(text: Optional[str], previous: Optional[str] = None) -> str:
+    """'en' or 'id' for a message; ties fall back to the previous language, else Indonesian."""
+    words = re.findall(r"[a-z']+", (text or "").lower())
+    english = sum(1 for w in words if w in ENGLISH_WORDS)
+    indonesian = sum(1 for w in words if w in INDONESIAN_WORDS)
+    if english > indonesian:
+        return ENGLISH
+    if indonesian > english:
+        return INDONESIAN
+    return previous if previous in (ENGLISH, INDONESIAN) else INDONESIAN

@@ -1,0 +1,213 @@
+"""Offices: the list of branch offices and service units, and the office nearest to a place or a
+shared location, by great-circle distance."""
+
+import json
+import math
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import places, replies
+from actions.base import BotAction, Turn
+from actions.gazetteer import DISTRICT, REGENCY, Place, distance_km, load_gazetteer
+
+# A location outside Kalbar still gets the nearest Kalbar office when it is this close.
+NEAR_OUTSIDE_KM = 100
+# A point farther than this from every village/district centre of Kalbar is outside Kalbar.
+INSIDE_KALBAR_KM = 30
+MAX_CHOICES = 6
+TELEGRAM_LOCATION = re.compile(r'^\s*\{\s*"?lng"?\s*:\s*(\S+?)\s*,\s*"?lat"?\s*:\s*(\S+?)\s*\}\s*$')
+
+INVALID = "invalid"
+
+
+def office_label(turn: Turn, office: Dict[str, Any]) -> str:
+    """'Kantor Cabang Pontianak' / 'Pontianak branch office'."""
+    return turn.render("office_name", kind=turn.render(f"kind_{office['kind']}"), name=office["name"])
+
+
+def ranked_offices(facts: Dict[str, Any], lat: float, lon: float,
+                   kind: Optional[str] = None) -> List[Tuple[float, Dict[str, Any]]]:
+    """Offices (of one kind, if given) with their distance in km, nearest first."""
+    return sorted(
+        ((distance_km(lat, lon, o["lat"], o["lon"]), o) for o in facts["offices"]["list"]
+         if kind is None or o["kind"] == kind),
+        key=lambda pair: pair[0],
+    )
+
+
+def place_label(place: Place) -> str:
+    """'Kecamatan Sungai Pinyuh, Kab. Mempawah' and the like."""
+    gazetteer = load_gazetteer()
+    regency = gazetteer.regency_of(place).name.replace("Kabupaten ", "Kab. ")
+    if place.kind == REGENCY:
+        return place.name
+    if place.kind == DISTRICT:
+        return f"Kecamatan {place.name}, {regency}"
+    kind = "Kelurahan" if place.code[6] == "1" else "Desa"
+    district = gazetteer.district_of(place)
+    return f"{kind} {place.name}, Kec. {district.name}, {regency}"
+
+
+def parse_location(text: str, entities: List[Dict[str, Any]]) -> Optional[Any]:
+    """(lat, lon) from a Telegram location text or a /share_location payload; INVALID when it is
+    a location with bad coordinates; None when the message is not a location."""
+    values = {e.get("entity"): e.get("value") for e in entities}
+    if "lat" in values or "lon" in values:
+        raw = (values.get("lat"), values.get("lon"))
+    else:
+        match = TELEGRAM_LOCATION.match(text or "")
+        if not match:
+            return None
+        raw = (match.group(2), match.group(1))
+    try:
+        lat, lon = float(raw[0]), float(raw[1])
+    except (TypeError, ValueError):
+        return INVALID
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return INVALID
+    return lat, lon
+
+
+def nearest_place(lat: float, lon: float) -> Tuple[float, Place]:
+    """The village or district centre of Kalbar nearest to a point, with its distance."""
+    gazetteer = load_gazetteer()
+    candidates = list(gazetteer.villages.values()) + list(gazetteer.districts.values())
+    return min(((distance_km(lat, lon, p.lat, p.lon), p) for p in candidates), key=lambda x: x[0])
+
+
+def map_url(office: Dict[str, Any]) -> str:
+    """An OpenStreetMap link to the office's (approximate) position."""
+    lat, lon = office["lat"], office["lon"]
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=13/{lat}/{lon}"
+
+
+def nearest_office_text(turn: Turn, lat: float, lon: float, place: str,
+                        regency_code: Optional[str]) -> str:
+    """The full answer for a point: nearest office, distance, branch, details and map."""
+    facts = turn.facts
+    km, office = ranked_offices(facts, lat, lon)[0]
+    lines = [turn.render("nearest_office", place=place, office=office_label(turn, office),
+                         distance=replies.distance(km, turn.lang))]
+    if regency_code and not any(o["regency_code"] == regency_code for o in facts["offices"]["list"]):
+        regency = load_gazetteer().regencies[regency_code].name
+        lines.append(turn.render("no_office_in_regency", regency=regency))
+    if office["kind"] == "service_unit":
+        branch_km, branch = ranked_offices(facts, lat, lon, "branch_office")[0]
+        lines.append(turn.render("nearest_branch", office=office_label(turn, branch),
+                                 distance=replies.distance(branch_km, turn.lang)))
+    if office.get("approximate"):
+        lines.append(turn.render("approximate_position"))
+    if any(office[k] for k in ("address", "phone", "hours")):
+        unknown = turn.render("unknown_detail")
+        lines.append(turn.render("office_details", **{k: office[k] or unknown
+                                                      for k in ("address", "phone", "hours")}))
+    else:
+        lines.append(turn.render("office_details_missing"))
+    lines.append(turn.render("map_link", url=map_url(office)))
+    return " ".join(lines[:-1]) + "\n" + lines[-1]
+
+
+def answer_place(turn: Turn, place: Place, postal_code: Optional[str] = None) -> List[EventType]:
+    """Sends the nearest office to a gazetteer place."""
+    label = place_label(place)
+    if postal_code:
+        label = turn.render("postal_code_place", code=postal_code, place=label)
+    turn.say_text(nearest_office_text(turn, place.lat, place.lon, label, place.regency_code))
+    return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
+
+
+def answer_location(turn: Turn, location: Any) -> List[EventType]:
+    """Sends the nearest office to a shared location, or says why it cannot."""
+    if location == INVALID:
+        turn.say("location_invalid")
+        return []
+    lat, lon = location
+    km, place = nearest_place(lat, lon)
+    if km <= INSIDE_KALBAR_KM:
+        label = f"{turn.render('your_location')} ({place_label(place)})"
+        turn.say_text(nearest_office_text(turn, lat, lon, label, place.regency_code))
+        return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
+    lines = [turn.render("location_outside")]
+    office_km, office = ranked_offices(turn.facts, lat, lon)[0]
+    if office_km <= NEAR_OUTSIDE_KM:
+        lines.insert(1, turn.render("location_outside_near", office=office_label(turn, office),
+                                    distance=replies.distance(office_km, turn.lang)))
+    turn.say_text(" ".join(lines))
+    return [SlotSet("awaiting_place", False)]
+
+
+def answer_ambiguous(turn: Turn, candidates: List[Place]) -> List[EventType]:
+    """Asks which of several places with one name the user means, with a button for each."""
+    shown = candidates[:MAX_CHOICES]
+    buttons = [{"title": place_label(p), "payload": "/inform_place" + json.dumps({"place": p.code})}
+               for p in shown]
+    turn.say("place_ambiguous", buttons=buttons, name=shown[0].name)
+    return [SlotSet("place_candidates", [p.code for p in shown]), SlotSet("awaiting_place", True)]
+
+
+def answer_nearest_office(turn: Turn, explicit_request: bool) -> List[EventType]:
+    """Answers a message that asks for, or gives the place for, the nearest office.
+
+    explicit_request: the user asked for an office (so a message without a place gets the
+    question "where are you?") rather than only naming a place.
+    """
+    entities = turn.tracker.latest_message.get("entities") or []
+    location = parse_location(turn.text, entities)
+    if location is not None:
+        return answer_location(turn, location)
+
+    index = places.place_index()
+    entity_place = next((e.get("value") for e in entities if e.get("entity") == "place"), None)
+    query = str(entity_place) if entity_place and turn.text.startswith("/") else turn.text
+
+    pending = [index.by_code(code) for code in turn.tracker.get_slot("place_candidates") or []]
+    pending = [p for p in pending if p]
+    if pending:
+        chosen = places.narrow(pending, query, index)
+        if len(chosen) == 1:
+            return answer_place(turn, chosen[0])
+
+    found = places.resolve(query, index)
+    if found.status == "found":
+        return answer_place(turn, found.places[0], found.postal_code)
+    if found.status == "ambiguous":
+        return answer_ambiguous(turn, found.places)
+    if found.status == "outside":
+        turn.say("place_outside", place=found.outside)
+        return [SlotSet("awaiting_place", False)]
+    if explicit_request and not entity_place:
+        turn.say("ask_place")
+        return [SlotSet("awaiting_place", True)]
+    turn.say("place_unknown")
+    return [SlotSet("awaiting_place", True)]
+
+
+class ActionOffices(BotAction):
+    """Lists the branch offices and service units, with their counts."""
+
+    action_name = "action_offices"
+    topic = "offices"
+
+    def respond(self, turn: Turn) -> List[EventType]:
+        offices = turn.facts["offices"]
+        by_kind = {kind: [o["name"] for o in offices["list"] if o["kind"] == kind]
+                   for kind in ("branch_office", "service_unit")}
+        turn.say("offices", as_of=turn.as_of(offices),
+                 branch_count=offices["branch_office_count"],
+                 branches=replies.join(by_kind["branch_office"], turn.lang),
+                 unit_count=offices["service_unit_count"],
+                 units=replies.join(by_kind["service_unit"], turn.lang))
+        return []
+
+
+class ActionNearestOffice(BotAction):
+    """The nearest office to a named place, a postal code or a shared location."""
+
+    action_name = "action_nearest_office"
+    topic = "offices"
+
+    def respond(self, turn: Turn) -> List[EventType]:
+        intent = (turn.tracker.latest_message.get("intent") or {}).get("name")
+        return answer_nearest_office(turn, explicit_request=intent == "ask_nearest_office")

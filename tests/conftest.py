@@ -1,0 +1,57 @@
+"""Shared test helpers: trackers built from the JSON fixture in tests/data/, and running an action
+to collect what it dispatches."""
+
+import asyncio
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+TESTS = Path(__file__).resolve().parent
+PROJECT = TESTS.parent
+TRACKER_FIXTURE = json.loads((TESTS / "data" / "tracker.json").read_text(encoding="utf-8"))
+
+
+def make_tracker(text: str, intent: str = "greet", entities: Optional[List[Dict[str, Any]]] = None,
+                 **slots: Any) -> Tracker:
+    """A tracker whose latest message is `text` classified as `intent`, with the given slots."""
+    state = copy.deepcopy(TRACKER_FIXTURE)
+    state["latest_message"].update(text=text, intent={"name": intent, "confidence": 0.99},
+                                   entities=entities or [])
+    state["events"][-1].update(text=text, parse_data=state["latest_message"])
+    state["slots"].update(slots)
+    return Tracker.from_dict(state)
+
+
+def run_action(action: Any, text: str, intent: str = "greet",
+               entities: Optional[List[Dict[str, Any]]] = None,
+               **slots: Any) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+    """Runs an action on a message; returns the dispatched messages and the slots it set."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, make_tracker(text, intent, entities, **slots), {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def reply_text(action: Any, text: str, **kwargs: Any) -> str:
+    """The text of all messages an action sends for `text`, joined by newlines."""
+    messages, _ = run_action(action, text, **kwargs)
+    assert messages, f"{action.name()} sent nothing for {text!r}"
+    return "\n".join(m["text"] for m in messages)
+
+
+@pytest.fixture(autouse=True)
+def default_facts(monkeypatch):
+    """Every test starts with the project's facts file, freshly loaded."""
+    from actions import facts
+
+    monkeypatch.delenv("FACTS_FILE", raising=False)
+    facts.reset_cache()
+    yield
+    facts.reset_cache()
