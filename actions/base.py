@@ -11,6 +11,9 @@ from actions import replies
 from actions.facts import get_facts
 from actions.language import detect_language
 
+# A question longer than this is not a question: the bot asks for a short one.
+MAX_MESSAGE_CHARS = 1000
+
 # Help-menu buttons: (template of the title, payload).
 MENU = [
     ("menu_nearest_office", "/ask_nearest_office"),
@@ -86,6 +89,9 @@ class BotAction(Action):
         turn = Turn(dispatcher, tracker)
         if not re.search(r"\w", turn.text):  # empty, blanks, emoji or punctuation only
             turn.say("empty_message", buttons=turn.menu())
+            return [SlotSet("language", turn.lang)]
+        if len(turn.text) > MAX_MESSAGE_CHARS:
+            turn.say("too_long", buttons=turn.menu(), limit=replies.number(MAX_MESSAGE_CHARS, turn.lang))
             return [SlotSet("language", turn.lang)]
         events = self.respond(turn) or []
         context = [SlotSet("language", turn.lang)]

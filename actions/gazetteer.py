@@ -76,7 +76,7 @@ def load_gazetteer(path: Path = GAZETTEER_FILE) -> Gazetteer:
 
 
 def short_regency_name(regency: Place) -> str:
-    """'Kabupaten Landak' -> 'Landak', 'Kota Pontianak' -> 'Pontianak'."""
+    """'Kabupaten Kubu Raya' -> 'Kubu Raya'; 'Kota X' -> 'X'."""
     return regency.name.split(" ", 1)[1]
 
 

@@ -23,7 +23,7 @@ INVALID = "invalid"
 
 
 def office_label(turn: Turn, office: Dict[str, Any]) -> str:
-    """'Kantor Cabang Pontianak' / 'Pontianak branch office'."""
+    """'Kantor Cabang X' / 'X branch office'."""
     return turn.render("office_name", kind=turn.render(f"kind_{office['kind']}"), name=office["name"])
 
 
@@ -38,7 +38,7 @@ def ranked_offices(facts: Dict[str, Any], lat: float, lon: float,
 
 
 def place_label(place: Place) -> str:
-    """'Kecamatan Sungai Pinyuh, Kab. Mempawah' and the like."""
+    """'Kecamatan Sungai Kakap, Kab. Kubu Raya' and the like."""
     gazetteer = load_gazetteer()
     regency = gazetteer.regency_of(place).name.replace("Kabupaten ", "Kab. ")
     if place.kind == REGENCY:

@@ -2,7 +2,7 @@
 Kalimantan Barat, or a well-known place outside it.
 
 Resolution is done in code against the gazetteer, so a place never seen in NLU training data still
-works: exact names first, then normalised forms (sui/sei -> sungai, ptk -> pontianak, without
+works: exact names first, then normalised forms (sui/sei -> sungai, kkr -> kubu raya, without
 "kecamatan"/"desa"/"kab."), then typos (up to two wrong, missing or swapped letters in a name of
 six letters or more). The index is built once per process.
 """
@@ -18,15 +18,10 @@ import yaml
 
 from actions.gazetteer import DISTRICT, REGENCY, VILLAGE, Gazetteer, Place, load_gazetteer
 
-OUTSIDE_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "outside_kalbar.yml"
+GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "data" / "gazetteer"
+OUTSIDE_FILE = GAZETTEER_DIR / "outside_kalbar.yml"
+ABBREVIATIONS_FILE = GAZETTEER_DIR / "abbreviations.yml"
 
-# Written forms that stand for another word.
-ABBREVIATIONS = {
-    "sui": "sungai", "sei": "sungai", "sg": "sungai", "sng": "sungai", "sungei": "sungai",
-    "tj": "tanjung", "tg": "tanjung", "tjg": "tanjung", "ng": "nanga", "kl": "kuala",
-    "ptk": "pontianak", "ptnk": "pontianak", "pnk": "pontianak", "skw": "singkawang",
-    "kh": "kapuas hulu", "kkr": "kubu raya", "kayong": "kayong utara",
-}
 # Words that say what kind of place follows; they are dropped before matching.
 QUALIFIERS = {
     "kabupaten", "kab", "kota", "kecamatan", "kec", "kcmtn", "desa", "ds", "kelurahan", "kel",
@@ -73,13 +68,20 @@ class Resolution:
     fuzzy: bool = False
 
 
+@lru_cache(maxsize=None)
+def abbreviations() -> Dict[str, str]:
+    """Written forms of name words ('sei' -> 'sungai', 'kkr' -> 'kubu raya')."""
+    return yaml.safe_load(ABBREVIATIONS_FILE.read_text(encoding="utf-8"))["abbreviations"]
+
+
 def normalise(text: str) -> List[str]:
     """Lower case, no accents or punctuation, abbreviations expanded: a list of tokens."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"(\w)\.(\w)", r"\1 \2", text)  # "kab.landak", "sei.raya"
     tokens: List[str] = []
+    expand = abbreviations()
     for token in re.findall(r"[a-z0-9]+", text):
-        tokens.extend(ABBREVIATIONS.get(token, token).split())
+        tokens.extend(expand.get(token, token).split())
     return tokens
 
 
@@ -177,7 +179,7 @@ def _related(a: Place, b: Place) -> bool:
 
 
 def _broadest_level(places: Sequence[Place]) -> List[Place]:
-    """Of the places sharing one name, those of the broadest kind: 'ketapang' is the regency."""
+    """Of the places sharing one name, those of the broadest kind: 'kubu raya' is the regency."""
     best = min(KIND_RANK[p.kind] for p in places)
     return [p for p in places if KIND_RANK[p.kind] == best]
 

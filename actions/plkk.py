@@ -18,7 +18,7 @@ def mentions(text: str, keywords: List[str]) -> int:
 
 
 def breakdown(turn: Turn) -> str:
-    """'54 puskesmas, 2 klinik, ... dan 11 rumah sakit swasta' from plkk.by_type."""
+    """'N puskesmas, N klinik, ... dan N rumah sakit swasta' from plkk.by_type."""
     return replies.join([f"{replies.number(t['count'], turn.lang)} {t['label'][turn.lang]}"
                          for t in turn.facts["plkk"]["by_type"]], turn.lang)
 

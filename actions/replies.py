@@ -36,7 +36,7 @@ def render(name: str, lang: str, /, **values: Any) -> str:
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    """218132 -> '218.132' (id) / '218,132' (en); 31.98 with decimals=2 -> '31,98' / '31.98'."""
+    """1234567 -> '1.234.567' (id) / '1,234,567' (en); 12.5 with decimals=2 -> '12,50' / '12.50'."""
     text = f"{value:,.{decimals}f}"
     if lang != ENGLISH:
         text = text.translate(str.maketrans(",.", ".,"))
@@ -50,7 +50,7 @@ def _trimmed(value: float, lang: str) -> str:
 
 
 def rupiah(amount: int, lang: str) -> str:
-    """131000000000 -> 'Rp131 miliar' / 'IDR 131 billion'; 600000 -> 'Rp600.000' / 'IDR 600,000'."""
+    """2500000000 -> 'Rp2,5 miliar' / 'IDR 2.5 billion'; 250000 -> 'Rp250.000' / 'IDR 250,000'."""
     scales = [(10**12, "triliun", "trillion"), (10**9, "miliar", "billion"), (10**6, "juta", "million")]
     for size, word_id, word_en in scales:
         if amount >= size:
@@ -60,7 +60,7 @@ def rupiah(amount: int, lang: str) -> str:
 
 
 def percent(value: float, lang: str) -> str:
-    """31.98 -> '31,98%' (id) / '31.98%' (en)."""
+    """12.5 -> '12,5%' (id) / '12.5%' (en)."""
     return f"{_trimmed(value, lang)}%"
 
 

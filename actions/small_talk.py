@@ -76,6 +76,10 @@ class ActionOutOfScope(BotAction):
     action_name = "action_out_of_scope"
 
     def respond(self, turn: Turn) -> List[EventType]:
+        outside = places.resolve(turn.text)
+        if outside.status == "outside":
+            turn.say("place_outside", place=outside.outside)
+            return []
         turn.say("out_of_scope", buttons=turn.menu())
         return []
 
@@ -88,7 +92,7 @@ class ActionFallback(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         awaiting = turn.tracker.get_slot("awaiting_place")
-        if awaiting or places.resolve(turn.text).status in ("found", "ambiguous"):
+        if awaiting or places.resolve(turn.text).status in ("found", "ambiguous", "outside"):
             return answer_nearest_office(turn, explicit_request=False)
         turn.say("fallback", buttons=turn.menu())
         return []

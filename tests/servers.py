@@ -1,0 +1,91 @@
+"""Starts the action server and Rasa on loopback for live tests, and talks to Rasa's REST channel."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+PROJECT = Path(__file__).resolve().parent.parent
+RASA = str(PROJECT / ".venv" / "bin" / "rasa")
+MODEL = PROJECT / "models" / "bpjstk-kalbar.tar.gz"
+ACTIONS_PORT, RASA_PORT = 15055, 15005
+REST_URL = f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
+LOGS = PROJECT / "results" / "live"
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"server not up after {seconds}s:\n{log.read_text()[-3000:]}")
+
+
+class Server:
+    """`rasa ARGS` as a background process on loopback; its output goes to results/live/NAME.log."""
+
+    def __init__(self, name: str, args: List[str], health_url: str,
+                 env: Optional[Dict[str, str]] = None) -> None:
+        self.name, self.args, self.health_url, self.env = name, args, health_url, env or {}
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "Server":
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = LOGS / f"{self.name}.log"
+        env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SANIC_HOST="127.0.0.1", **self.env)
+        with open(log, "w") as out:
+            self.process = subprocess.Popen([RASA, *self.args], cwd=PROJECT, env=env, stdout=out,
+                                            stderr=subprocess.STDOUT)
+        _wait_for(self.health_url, self.process, log)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def action_server(facts_file: Optional[Path] = None) -> Server:
+    """The action server on 127.0.0.1:15055, with another facts file if given."""
+    env = {"FACTS_FILE": str(facts_file)} if facts_file else {}
+    return Server("actions", ["run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
+                  f"http://127.0.0.1:{ACTIONS_PORT}/health", env)
+
+
+def rasa_server() -> Server:
+    """Rasa with the trained model on 127.0.0.1:15005 (REST channel)."""
+    return Server("rasa", ["run", "--model", str(MODEL), "-i", "127.0.0.1", "--port", str(RASA_PORT),
+                           "--credentials", "credentials.yml",
+                           "--endpoints", "tests/data/endpoints_test.yml"],
+                  f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/")
+
+
+def send(sender: str, message: str) -> List[dict]:
+    """Sends one message through the REST channel; returns the bot's messages."""
+    response = requests.post(REST_URL, json={"sender": sender, "message": message}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def say(sender: str, message: str) -> str:
+    """The text of the bot's replies to one message, joined by newlines."""
+    return "\n".join(m.get("text", "") for m in send(sender, message))

@@ -1,0 +1,268 @@
+"""Every custom action, on tracker fixtures: the exact facts in the text it dispatches, in
+Indonesian and English, and the slots it sets for follow-ups."""
+
+import pytest
+import yaml
+
+from actions.bsu import ActionBsu, ActionBsuKalbar, ActionBsuRules
+from actions.coverage import ActionCoverage
+from actions.facts import DEFAULT_FACTS_FILE, reset_cache
+from actions.followup import ActionHowMany, ActionRequirements
+from actions.jmo import ActionJmo, ActionJmoFeature
+from actions.offices import ActionNearestOffice, ActionOffices
+from actions.plkk import ActionPlkkCount, ActionPlkkDefinition, ActionPlkkFind, ActionPlkkTreatment
+from actions.small_talk import (ActionBotChallenge, ActionBpjsKesehatan, ActionFallback,
+                                ActionGoodbye, ActionGreet, ActionHelp, ActionOutOfScope,
+                                ActionThanks)
+from conftest import reply_text, run_action
+
+PLKK_BREAKDOWN_ID = ("54 puskesmas, 2 klinik, 11 RSUD (rumah sakit umum daerah), "
+                     "1 rumah sakit TNI/Polri, dan 11 rumah sakit swasta")
+
+
+def test_offices_list_indonesian():
+    text = reply_text(ActionOffices(), "kntr bpjs tk di kalbar ada dmn aja")
+    assert "Per Januari 2023" in text
+    assert ("6 Kantor Cabang: Pontianak, Singkawang, Sanggau, Ketapang, Sintang, dan Kapuas Hulu"
+            in text)
+    assert ("8 unit layanan untuk peserta di Bengkayang, Kayong Utara, Landak, Melawi, Mempawah, "
+            "Sekadau, Perbatasan Sambas, dan Entikong") in text
+    assert "175" in text
+
+
+def test_offices_list_english():
+    text = reply_text(ActionOffices(), "where are the bpjs offices in west kalimantan")
+    assert "6 branch offices: Pontianak, Singkawang, Sanggau, Ketapang, Sintang and Kapuas Hulu" in text
+    assert "8 service units" in text
+
+
+@pytest.mark.parametrize("message, place, office, km", [
+    ("kantor bpjs terdekat dari anjongan", "Kecamatan Anjongan, Kab. Mempawah",
+     "Unit Layanan Mempawah", "sekitar 22 km"),
+    ("kntr bpjs di ngabang dmn", "Kecamatan Ngabang, Kab. Landak", "Unit Layanan Landak", None),
+    ("kantor terdekat dari putussibau", "Kabupaten Kapuas Hulu", "Kantor Cabang Kapuas Hulu",
+     "kurang dari 1 km"),
+    ("kalau di ketapang?", "Kabupaten Ketapang", "Kantor Cabang Ketapang", None),
+    ("nanga pinoh", "Kecamatan Nanga Pinoh, Kab. Melawi", "Unit Layanan Melawi", None),
+    ("sukadana", "Kecamatan Sukadana, Kab. Kayong Utara", "Unit Layanan Kayong Utara", None),
+    ("kota singkawang", "Kota Singkawang", "Kantor Cabang Singkawang", None),
+    ("sy di desa peniti luar", "Desa Peniti Luar, Kec. Jongkat", "Kantor Cabang Pontianak", None),
+])
+def test_nearest_office(message, place, office, km):
+    text = reply_text(ActionNearestOffice(), message, intent="ask_nearest_office")
+    assert f"Untuk {place}" in text and f"terdekat adalah {office}" in text
+    if km:
+        assert km in text
+    assert "openstreetmap.org/?mlat=" in text
+
+
+def test_kubu_raya_has_no_office_and_pontianak_is_nearest():
+    text = reply_text(ActionNearestOffice(), "kubu raya", intent="inform_place")
+    assert "terdekat adalah Kantor Cabang Pontianak" in text
+    assert "Kabupaten Kubu Raya belum memiliki kantor BPJS Ketenagakerjaan sendiri" in text
+
+
+def test_service_unit_answer_names_the_nearest_branch_office():
+    text = reply_text(ActionNearestOffice(), "anjongan", intent="inform_place")
+    assert "Kantor cabang terdekat: Kantor Cabang Pontianak, sekitar 46 km" in text
+
+
+def test_nearest_office_without_place_asks_and_the_next_message_answers():
+    messages, slots = run_action(ActionNearestOffice(), "kantor terdekat dmn",
+                                 intent="ask_nearest_office")
+    assert "Boleh tahu Anda berada di mana?" in messages[0]["text"]
+    assert slots["awaiting_place"] is True
+    text = reply_text(ActionNearestOffice(), "sintang", intent="inform_place", awaiting_place=True)
+    assert "terdekat adalah Kantor Cabang Sintang" in text
+
+
+def test_place_outside_kalbar():
+    text = reply_text(ActionNearestOffice(), "kantor bpjs di surabaya", intent="ask_nearest_office")
+    assert "Surabaya berada di luar Kalimantan Barat" in text and "175" in text
+
+
+def test_nearest_office_in_english():
+    text = reply_text(ActionNearestOffice(), "where is the nearest office to sintang",
+                      intent="ask_nearest_office")
+    assert "the nearest BPJS Ketenagakerjaan office is the Sintang branch office" in text
+
+
+def test_plkk_definition():
+    text = reply_text(ActionPlkkDefinition(), "apa itu plkk")
+    assert "PLKK (Pusat Layanan Kecelakaan Kerja) adalah fasilitas kesehatan" in text
+    assert "PP 44/2015" in text and "ada 79 fasilitas kesehatan" in text
+
+
+def test_plkk_count_by_type():
+    text = reply_text(ActionPlkkCount(), "brp jumlah plkk di kalbar")
+    assert "79 fasilitas kesehatan" in text and PLKK_BREAKDOWN_ID in text
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("berapa puskesmas yg jadi plkk", "ada 54 puskesmas"),
+    ("rs swasta yg kerjasama ada brp", "ada 11 rumah sakit swasta"),
+    ("rsud nya berapa", "ada 11 RSUD"),
+    ("klinik brp", "ada 2 klinik"),
+    ("rs polri ada?", "ada 1 rumah sakit TNI/Polri"),
+    ("how many private hospitals are plkk", "11 of the PLKK partners in Kalimantan Barat are private hospitals"),
+])
+def test_plkk_count_of_one_type(message, expected):
+    assert expected in reply_text(ActionPlkkCount(), message)
+
+
+def test_plkk_treatment_and_find_do_not_invent_names():
+    treatment = reply_text(ActionPlkkTreatment(), "kalo kecelakaan kerja berobat kemana")
+    assert "PLKK terdekat" in treatment and "79 PLKK" in treatment and "175" in treatment
+    find = reply_text(ActionPlkkFind(), "nama rs plkk di pontianak apa aja")
+    assert "belum tersedia" in find and "JMO" in find and PLKK_BREAKDOWN_ID in find
+
+
+def test_plkk_find_lists_facilities_when_the_facts_file_has_them(tmp_path, monkeypatch):
+    facts = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
+    facts["plkk"]["by_type"] = [t for t in facts["plkk"]["by_type"] if t["key"] == "rs_swasta"]
+    facts["plkk"]["by_type"][0]["count"] = facts["plkk"]["total"] = 2
+    facts["plkk"]["facilities"] = [
+        {"name": "RS Contoh Satu", "type": "rs_swasta", "regency_code": "6171"},
+        {"name": "RS Contoh Dua", "type": "rs_swasta", "regency_code": "6104"}]
+    path = tmp_path / "facts.yml"
+    path.write_text(yaml.safe_dump(facts), encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    reset_cache()
+    text = reply_text(ActionPlkkFind(), "plkk di pontianak apa aja")
+    assert "RS Contoh Satu" in text and "RS Contoh Dua" not in text
+
+
+def test_jmo_lists_every_feature():
+    text = reply_text(ActionJmo(), "apa itu jmo")
+    assert text.startswith("JMO (Jamsostek Mobile) adalah")
+    for feature in ("Cek saldo JHT", "Pembaruan data", "Pembayaran iuran", "Pengajuan pencairan/klaim",
+                    "Tracking klaim", "Penggabungan saldo", "Layanan pelaporan dan pengaduan",
+                    "Informasi mitra PLKK", "Kartu digital"):
+        assert f"- {feature}:" in text
+    assert "BPJSTKU" in text
+
+
+@pytest.mark.parametrize("message, feature", [
+    ("bisa cek saldo jht lewat jmo?", "Cek saldo JHT"),
+    ("bayar iuran bisa di aplikasi?", "Pembayaran iuran"),
+    ("cara klaim jht di jmo gmn", "Pengajuan pencairan/klaim"),
+    ("tracking klaim dmn", "Tracking klaim"),
+    ("gabung saldo dua kartu bisa?", "Penggabungan saldo"),
+    ("mau ngadu lewat jmo", "Layanan pelaporan dan pengaduan"),
+    ("ganti no hp di jmo", "Pembaruan data"),
+    ("info plkk ada di jmo?", "Informasi mitra PLKK"),
+])
+def test_jmo_single_feature(message, feature):
+    assert f"Bisa. Di aplikasi JMO ada fitur {feature}:" in reply_text(ActionJmoFeature(), message)
+
+
+def test_jmo_feature_in_english():
+    text = reply_text(ActionJmoFeature(), "can I track my claim in JMO")
+    assert 'Yes. The JMO app has the feature "Track a claim"' in text
+
+
+def test_bsu_answers():
+    what = reply_text(ActionBsu(), "apa itu bsu")
+    assert "BSU (Bantuan Subsidi Upah) adalah" in what and "Rp131 miliar untuk 218.132 pekerja" in what
+    kalbar = reply_text(ActionBsuKalbar(), "brp total bsu di kalbar")
+    assert "senilai total Rp131 miliar kepada 218.132 pekerja di Kalimantan Barat" in kalbar
+    english = reply_text(ActionBsuKalbar(), "how much BSU was paid in west kalimantan")
+    assert "totalling IDR 131 billion to 218,132 workers" in english
+
+
+def test_bsu_rules():
+    text = reply_text(ActionBsuRules(), "syarat dapat bsu apa")
+    for fact in ("Permenaker 10/2022", "Rp600.000 per pekerja, dibayar sekali", "Rp3,5 juta",
+                 "bukan PNS, TNI, atau Polri", "BNI, BRI, Mandiri, BTN, dan PT Pos", "Juli 2022"):
+        assert fact in text
+    english = reply_text(ActionBsuRules(), "who is eligible for bsu")
+    assert "IDR 600,000 per worker" in english and "IDR 3.5 million" in english
+
+
+def test_coverage():
+    assert "mencapai 31,98%" in reply_text(ActionCoverage(), "cakupan bpjs tk kalbar brp persen")
+    assert "reached 31.98%" in reply_text(ActionCoverage(), "what is the coverage in west kalimantan")
+
+
+@pytest.mark.parametrize("topic, expected", [
+    ("plkk", "79 fasilitas kesehatan"), ("offices", "6 Kantor Cabang"),
+    ("bsu", "218.132 pekerja"), ("coverage", "31,98%"),
+])
+def test_how_many_follows_the_topic(topic, expected):
+    assert expected in reply_text(ActionHowMany(), "di kalbar ada berapa?", topic=topic)
+
+
+def test_how_many_without_topic_asks_which():
+    messages, _ = run_action(ActionHowMany(), "ada berapa?")
+    assert "Maksud Anda jumlah apa?" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/ask_offices", "/ask_plkk_count", "/ask_bsu_kalbar"]
+
+
+def test_topic_slot_is_set_for_follow_ups():
+    _, slots = run_action(ActionPlkkDefinition(), "apa itu plkk")
+    assert slots == {"language": "id", "topic": "plkk"}
+
+
+def test_greet_and_help_show_the_menu():
+    for action in (ActionGreet(), ActionHelp()):
+        messages, _ = run_action(action, "halo")
+        assert [b["payload"] for b in messages[0]["buttons"]] == [
+            "/ask_nearest_office", "/ask_offices", "/ask_plkk_definition", "/ask_plkk_count",
+            "/ask_jmo", "/ask_bsu_kalbar"]
+    english, _ = run_action(ActionGreet(), "hello good morning")
+    assert english[0]["text"].startswith("Hello and welcome!")
+    assert english[0]["buttons"][0]["title"] == "Nearest office"
+
+
+@pytest.mark.parametrize("action, message, expected", [
+    (ActionGoodbye(), "dadah", "call centre 175"),
+    (ActionThanks(), "makasih min", "Sama-sama"),
+    (ActionThanks(), "thank you", "You're welcome"),
+    (ActionBotChallenge(), "kamu robot ya", "bukan petugas manusia"),
+    (ActionBpjsKesehatan(), "iuran bpjs kesehatan brp", "BPJS Kesehatan adalah badan yang berbeda"),
+    (ActionOutOfScope(), "resep rendang dong", "call centre 175"),
+    (ActionOutOfScope(), "what's the capital of france", "For anything else, call the call centre on 175"),
+    (ActionFallback(), "asdfghjkl", "belum paham"),
+    (ActionOutOfScope(), "jakarta", "Jakarta berada di luar Kalimantan Barat"),
+    (ActionFallback(), "kuching", "Kuching berada di luar Kalimantan Barat"),
+])
+def test_small_talk(action, message, expected):
+    assert expected in reply_text(action, message)
+
+
+@pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "???", "\u200b"])
+def test_empty_or_emoji_only_gets_a_clear_answer(message):
+    text = reply_text(ActionFallback(), message)
+    assert "belum berisi pertanyaan" in text
+
+
+def test_fallback_answers_a_place_when_the_bot_asked_for_one():
+    text = reply_text(ActionFallback(), "di sekitar sungai pinyuh", awaiting_place=True)
+    assert "Kecamatan Sungai Pinyuh, Kab. Mempawah" in text
+
+
+def test_very_long_and_injection_messages_get_an_answer():
+    for action in (ActionFallback(), ActionThanks(), ActionNearestOffice()):
+        long_text = reply_text(action, "x" * 3000)
+        assert "Pesan Anda terlalu panjang" in long_text and "1.000 karakter" in long_text
+    injection = reply_text(ActionOutOfScope(), "'; DROP TABLE events; --")
+    assert "175" in injection
+
+
+def test_changing_the_facts_file_changes_the_answer(tmp_path, monkeypatch):
+    facts = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
+    facts["coverage"]["percent"] = 42.5
+    facts["bsu"]["kalbar_2022"]["recipients"] = 300001
+    path = tmp_path / "facts.yml"
+    path.write_text(yaml.safe_dump(facts), encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    reset_cache()
+    assert "mencapai 42,5%" in reply_text(ActionCoverage(), "cakupan brp persen")
+    assert "300.001 pekerja" in reply_text(ActionBsuKalbar(), "total bsu kalbar")
+
+
+def test_requirements_follow_the_topic():
+    assert "Permenaker 10/2022" in reply_text(ActionRequirements(), "syaratnya apa", topic="bsu")
+    assert "PLKK terdekat" in reply_text(ActionRequirements(), "syaratnya apa", topic="plkk")
+    assert "Saya bisa membantu Anda" in reply_text(ActionRequirements(), "syaratnya apa")

@@ -1,0 +1,383 @@
+"""Place resolution (actions/places.py) and the nearest-office answer (actions/offices.py).
+
+Expected values come straight from the data files (data/gazetteer/kalbar_wilayah.json and
+data/facts.yml) with a haversine and an edit distance written here, so the tests do not share code
+with what they check.
+"""
+
+import collections
+import json
+import math
+import random
+from typing import Dict, List, Tuple
+
+import pytest
+import yaml
+
+from actions.offices import ActionNearestOffice
+from actions.places import resolve
+from conftest import PROJECT, reply_text, run_action
+
+RAW = json.loads((PROJECT / "data" / "gazetteer" / "kalbar_wilayah.json").read_text(encoding="utf-8"))
+FACTS = yaml.safe_load((PROJECT / "data" / "facts.yml").read_text(encoding="utf-8"))
+OFFICES = FACTS["offices"]["list"]
+REGENCIES = {r["code"]: r for r in RAW["regencies"]}
+DISTRICTS = {d["code"]: d for d in RAW["districts"]}
+ACTION = ActionNearestOffice()
+KIND_LABEL = {"branch_office": "Kantor Cabang", "service_unit": "Unit Layanan"}
+
+
+def short(regency: Dict) -> str:
+    """'Kabupaten Kubu Raya' -> 'kubu raya'."""
+    return regency["name"].split(" ", 1)[1].lower()
+
+
+def qualifier(regency: Dict) -> str:
+    """'kab kubu raya' / 'kota pontianak'."""
+    return ("kota " if regency["name"].startswith("Kota") else "kab ") + short(regency)
+
+
+def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def nearest(lat: float, lon: float) -> Tuple[float, str]:
+    """(km, label) of the office nearest to a point, e.g. (3.1, 'Unit Layanan Mempawah')."""
+    km, office = min(((haversine(lat, lon, o["lat"], o["lon"]), o) for o in OFFICES),
+                     key=lambda pair: pair[0])
+    return km, f"{KIND_LABEL[office['kind']]} {office['name']}"
+
+
+def answer(label: str) -> str:
+    """The part of the Indonesian reply that names the nearest office."""
+    return f"terdekat adalah {label},"
+
+
+def village_position(village: Dict) -> Tuple[float, float]:
+    if village["lat"] is None:
+        district = DISTRICTS[village["district_code"]]
+        return district["lat"], district["lon"]
+    return village["lat"], village["lon"]
+
+
+def osa(a: str, b: str) -> int:
+    """Edit distance with swaps of neighbouring letters (optimal string alignment)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def codes(resolution) -> List[str]:
+    return sorted(p.code for p in resolution.places)
+
+
+# --- 1. districts ---------------------------------------------------------------------------
+
+DISTRICT_NAME_COUNT = collections.Counter(d["name"].lower() for d in RAW["districts"])
+DISTRICT_CASES = [
+    pytest.param(prefix + d["name"].lower(), d, id=f"{d['code']}-{i}")
+    for d in RAW["districts"]
+    for i, prefix in enumerate(["", "kec "])
+] + [
+    pytest.param(f"kecamatan {d['name'].lower()} {qualifier(REGENCIES[d['regency_code']])}"
+                 .replace("kab ", "kabupaten "), d, id=f"{d['code']}-2")
+    for d in RAW["districts"]
+]
+
+
+def test_gazetteer_has_174_districts_and_14_regencies():
+    assert (len(RAW["districts"]), len(RAW["regencies"])) == (174, 14)
+    assert [name for name, n in DISTRICT_NAME_COUNT.items() if n > 1] == ["sungai raya"]
+
+
+@pytest.mark.parametrize("text,district", DISTRICT_CASES)
+def test_district_resolves_in_its_regency(text, district):
+    result = resolve(text)
+    same_name = [d["code"] for d in RAW["districts"] if d["name"] == district["name"]]
+    if len(same_name) > 1 and "kecamatan" not in text:
+        assert (result.status, codes(result)) == ("ambiguous", sorted(same_name))
+        return
+    assert result.status == "found", text
+    place = result.places[0]
+    regency = REGENCIES[district["regency_code"]]
+    if place.kind == "regency":
+        # "sambas", "ketapang": the regency of the same name; "pontianak kota" alone may mean the
+        # city, but "kec pontianak kota" is the district
+        same = district["name"].lower() == short(regency) or (
+            text == district["name"].lower() and text == f"{short(regency)} kota")
+        assert same and place.code == regency["code"], (text, place.name)
+    else:
+        assert (place.kind, place.code) == ("district", district["code"])
+
+
+# --- 2. villages and their nearest office ----------------------------------------------------
+
+def village_sample() -> List[Dict]:
+    duplicates = {key for key, n in collections.Counter(
+        (v["name"].lower(), v["district_code"]) for v in RAW["villages"]).items() if n > 1}
+    usable = [v for v in RAW["villages"] if (v["name"].lower(), v["district_code"]) not in duplicates]
+    return random.Random(2023).sample(usable, 320)
+
+
+VILLAGES = village_sample()
+
+
+def village_text(village: Dict) -> str:
+    district = DISTRICTS[village["district_code"]]
+    return (f"desa {village['name']} kec {district['name']} "
+            f"{qualifier(REGENCIES[district['regency_code']])}").lower()
+
+
+def test_village_sample_is_large_enough():
+    assert len({v["code"] for v in VILLAGES}) >= 300
+
+
+@pytest.mark.parametrize("village", VILLAGES, ids=lambda v: v["code"])
+def test_village_resolves_and_names_nearest_office(village):
+    text = village_text(village)
+    result = resolve(text)
+    assert result.status == "found", text
+    regency_code = DISTRICTS[village["district_code"]]["regency_code"]
+    assert result.places[0].code == village["code"] or result.places[0].regency_code == regency_code
+    _, label = nearest(*village_position(village))
+    assert answer(label) in reply_text(ACTION, text, intent="inform_place", language="id")
+
+
+# --- 3. regencies, seat towns, abbreviations ---------------------------------------------------
+
+REGENCY_CASES = [(short(r), r["code"]) for r in RAW["regencies"]] + [
+    (r["seat"].lower(), r["code"]) for r in RAW["regencies"] if r["seat"] != "Sungai Raya"
+] + [
+    ("ptk", "6171"), ("skw", "6172"), ("kota ptk", "6171"), ("kab. landak", "6108"),
+    ("sei pinyuh", "6102"), ("sui pinyuh", "6102"), ("sungai pinyuh", "6102"),
+    ("sui kakap", "6112"), ("sei kakap", "6112"), ("sei ambawang", "6112"), ("kkr", "6112"),
+]
+
+
+def test_every_regency_and_seat_is_listed():
+    assert len({code for _, code in REGENCY_CASES}) == 14
+    assert {"ngabang", "putussibau", "nanga pinoh", "sukadana", "mempawah", "sanggau"} <= {
+        text for text, _ in REGENCY_CASES}
+
+
+@pytest.mark.parametrize("text,regency_code", REGENCY_CASES)
+def test_regency_seat_and_abbreviation(text, regency_code):
+    result = resolve(text)
+    assert result.status == "found"
+    assert result.places[0].regency_code == regency_code
+    assert not result.fuzzy
+
+
+@pytest.mark.parametrize("text,code", [("ptk", "6171"), ("skw", "6172"), ("pontianak", "6171"),
+                                       ("kubu raya", "6112"), ("kapuas hulu", "6106")])
+def test_short_forms_mean_the_regency_itself(text, code):
+    result = resolve(text)
+    assert (result.status, codes(result)) == ("found", [code])
+
+
+# --- 4. typos ---------------------------------------------------------------------------------
+
+ALL_KEYS = {p["name"].lower() for p in RAW["districts"] + RAW["villages"]} | {
+    short(r) for r in RAW["regencies"]} | {r["seat"].lower() for r in RAW["regencies"]}
+
+
+def make_typo(name: str, kind: int) -> str:
+    """Deterministic typo: 0 deletion, 1 substitution, 2 transposition, 3 two edits."""
+    m = len(name) // 2
+    swap = lambda s, i: s[:i] + s[i + 1] + s[i] + s[i + 2:]  # noqa: E731
+    sub = lambda s, i: s[:i] + ("a" if s[i] != "a" else "e") + s[i + 1:]  # noqa: E731
+    if kind == 0:
+        return name[:m] + name[m + 1:]
+    if kind == 1:
+        return sub(name, m)
+    if kind == 2:
+        return swap(name, m if name[m] != name[m + 1] else m - 1)
+    return sub(name[:1] + name[2:], m)  # delete the 2nd letter and substitute one
+
+
+def typo_cases() -> List[Tuple[str, str]]:
+    names = sorted({d["name"].lower() for d in RAW["districts"]} | {short(r) for r in RAW["regencies"]})
+    names = [n for n in names if " " not in n and len(n) >= 7]
+    cases = [("anjongn", "anjongan"), ("sinkawang", "singkawang"), ("sintamg", "sintang"),
+             ("ketapnag", "ketapang")]
+    for i, name in enumerate(names):
+        kind = i % 4
+        typo = make_typo(name, kind)
+        # only typos that are no name themselves and closer to this name than to any other
+        others = min(osa(typo, key) for key in ALL_KEYS - {name})
+        if typo not in ALL_KEYS and osa(typo, name) < others:
+            cases.append((typo, name))
+    return cases
+
+
+TYPOS = typo_cases()
+
+
+def test_enough_typos_of_every_kind():
+    assert len(TYPOS) >= 40
+    distances = collections.Counter(osa(typo, name) for typo, name in TYPOS)
+    assert distances[1] >= 20 and distances[2] >= 8
+    assert any(len(t) < len(n) for t, n in TYPOS) and any(sorted(t) == sorted(n) for t, n in TYPOS)
+
+
+@pytest.mark.parametrize("typo,name", TYPOS)
+def test_typo_resolves_to_the_right_place(typo, name):
+    expected = resolve(name)
+    assert expected.status == "found" and not expected.fuzzy
+    result = resolve(typo)
+    assert (result.status, codes(result), result.fuzzy) == ("found", codes(expected), True)
+
+
+@pytest.mark.parametrize("text,name", [("kapuas huluu", "Kabupaten Kapuas Hulu"),
+                                       ("nanga pinho", "Nanga Pinoh"), ("kec sungai pinyu", "Sungai Pinyuh"),
+                                       ("kecamatan sui kakapp", "Sungai Kakap")])
+def test_typo_in_a_multi_word_name(text, name):
+    code, = [p["code"] for p in RAW["regencies"] + RAW["districts"] if p["name"] == name]
+    result = resolve(text)
+    assert (result.status, codes(result), result.fuzzy) == ("found", [code], True)
+
+
+# --- 5. postal codes --------------------------------------------------------------------------
+
+POSTAL = collections.defaultdict(set)
+for _v in RAW["villages"]:
+    POSTAL[_v["postal_code"]].add(_v["district_code"])
+SINGLE_POSTAL = random.Random(2023).sample(sorted(c for c, d in POSTAL.items() if len(d) == 1), 30)
+SHARED_POSTAL = sorted(c for c, d in POSTAL.items() if len(d) > 1)
+
+
+def test_postal_code_samples():
+    assert len(set(SINGLE_POSTAL)) == 30 and len(SHARED_POSTAL) >= 1
+
+
+def test_postal_code_entikong():
+    result = resolve("kode pos 78557")
+    assert (result.status, codes(result), result.postal_code) == ("found", ["610321"], "78557")
+    assert (result.places[0].name, result.places[0].regency_code) == ("Entikong", "6103")
+
+
+@pytest.mark.parametrize("postal_code", SINGLE_POSTAL)
+def test_postal_code_of_one_district(postal_code):
+    result = resolve(f"kode pos saya {postal_code}")
+    assert (result.status, codes(result)) == ("found", sorted(POSTAL[postal_code]))
+
+
+@pytest.mark.parametrize("postal_code", SHARED_POSTAL)
+def test_postal_code_of_several_districts_is_ambiguous(postal_code):
+    result = resolve(postal_code)
+    assert (result.status, codes(result)) == ("ambiguous", sorted(POSTAL[postal_code]))
+
+
+# --- 6. ambiguous names through the action ---------------------------------------------------
+
+SUNGAI_RAYA = sorted(d["code"] for d in RAW["districts"] if d["name"] == "Sungai Raya")
+
+
+def test_sungai_raya_asks_which_one():
+    messages, slots = run_action(ACTION, "sungai raya", intent="inform_place")
+    assert len(messages) == 1 and "Sungai Raya" in messages[0]["text"]
+    assert sorted(b["payload"] for b in messages[0]["buttons"]) == [
+        f'/inform_place{{"place": "{code}"}}' for code in SUNGAI_RAYA]
+    assert sorted(slots["place_candidates"]) == SUNGAI_RAYA and slots["awaiting_place"] is True
+
+
+def test_sungai_raya_answered_by_regency_name():
+    text = reply_text(ACTION, "kubu raya", intent="inform_place", place_candidates=SUNGAI_RAYA)
+    assert "Kecamatan Sungai Raya, Kab. Kubu Raya" in text
+    assert answer("Kantor Cabang Pontianak") in text
+
+
+def test_sungai_raya_answered_by_button():
+    assert "610701" in SUNGAI_RAYA
+    messages, slots = run_action(ACTION, '/inform_place{"place": "610701"}', intent="inform_place",
+                                 entities=[{"entity": "place", "value": "610701"}],
+                                 place_candidates=SUNGAI_RAYA)
+    district = DISTRICTS["610701"]
+    _, label = nearest(district["lat"], district["lon"])
+    assert "Kecamatan Sungai Raya, Kab. Bengkayang" in messages[0]["text"]
+    assert answer(label) in messages[0]["text"]
+    assert slots["place_candidates"] is None
+
+
+def test_sungai_jawi_is_ambiguous():
+    villages = sorted(v["code"] for v in RAW["villages"] if v["name"] == "Sungai Jawi")
+    assert {c[:4] for c in villages} == {"6104", "6112"}
+    assert (resolve("sungai jawi").status, codes(resolve("sungai jawi"))) == ("ambiguous", villages)
+    _, slots = run_action(ACTION, "desa sungai jawi", intent="inform_place")
+    assert sorted(slots["place_candidates"]) == villages
+
+
+# --- 7. outside Kalbar ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,name", [("jakarta", "Jakarta"), ("kuching", "Kuching"),
+                                       ("saya di surabaya", "Surabaya")])
+def test_outside_kalbar(text, name):
+    result = resolve(text)
+    assert (result.status, result.outside) == ("outside", name)
+    reply = reply_text(ACTION, text, intent="inform_place")
+    assert f"{name} berada di luar Kalimantan Barat" in reply and "175" in reply
+
+
+# --- 8. shared locations ----------------------------------------------------------------------
+
+def office_labels() -> List[str]:
+    return [f"{KIND_LABEL[o['kind']]} {o['name']}" for o in OFFICES]
+
+
+def test_telegram_location_in_pontianak():
+    reply = reply_text(ACTION, '{"lng": 109.34, "lat": -0.03}', intent="inform_place")
+    assert answer("Kantor Cabang Pontianak") in reply
+
+
+@pytest.mark.parametrize("lat,lon", [(-0.03, 109.34), (0.35, 108.96), (0.07, 111.5), (-1.85, 109.98),
+                                     (0.88, 112.9), (0.9, 108.98), (0.37, 109.94), (1.35, 109.3)])
+def test_web_location_inside_kalbar(lat, lon):
+    reply = reply_text(ACTION, "/share_location", intent="share_location",
+                       entities=[{"entity": "lat", "value": lat}, {"entity": "lon", "value": lon}])
+    assert answer(nearest(lat, lon)[1]) in reply
+
+
+def test_location_just_outside_names_the_nearest_office():
+    km, label = nearest(1.55, 110.35)
+    assert km <= 100
+    reply = reply_text(ACTION, '{"lng": 110.35, "lat": 1.55}', intent="inform_place")
+    assert "Lokasi Anda berada di luar Kalimantan Barat" in reply
+    assert f"Kantor terdekat di Kalimantan Barat: {label}," in reply
+
+
+def test_location_far_outside_names_no_office():
+    reply = reply_text(ACTION, "/share_location", intent="share_location",
+                       entities=[{"entity": "lat", "value": -6.2}, {"entity": "lon", "value": 106.8}])
+    assert "di luar Kalimantan Barat" in reply and "175" in reply
+    assert not [label for label in office_labels() if label in reply]
+
+
+@pytest.mark.parametrize("text,entities", [
+    ("/share_location", [{"entity": "lat", "value": 95}, {"entity": "lon", "value": 109.3}]),
+    ("/share_location", [{"entity": "lat", "value": "abc"}, {"entity": "lon", "value": 109.3}]),
+    ('{"lng": 109.34, "lat": 95}', []),
+    ('{"lng": abc, "lat": -0.03}', []),
+])
+def test_invalid_location(text, entities):
+    assert "tidak valid" in reply_text(ACTION, text, intent="inform_place", entities=entities)
+
+
+# --- 9./10. unknown place, English ------------------------------------------------------------
+
+def test_unknown_place():
+    assert resolve("desa xyzqw").status == "none"
+    reply = reply_text(ACTION, "desa xyzqw", intent="inform_place")
+    assert "belum menemukan" in reply and "175" in reply
+
+
+def test_english_nearest_office():
+    reply = reply_text(ACTION, "nearest office to ngabang", intent="ask_nearest_office")
+    assert "the nearest BPJS Ketenagakerjaan office is the Landak service unit," in reply
+    assert "Kecamatan Ngabang, Kab. Landak" in reply
