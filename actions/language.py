@@ -10,9 +10,9 @@ from typing import Optional
 INDONESIAN, ENGLISH = "id", "en"
 
 ENGLISH_WORDS = {
-    "a", "about", "am", "an", "any", "app", "are", "bot", "can", "check", "claim", "contribution",
+    "about", "am", "an", "any", "app", "are", "bot", "can", "check", "claim", "contribution",
     "contributions", "could", "coverage", "do", "does", "get", "good", "hello", "help", "hey",
-    "hi", "hospital", "hospitals", "how", "human", "i", "if", "in", "is", "it", "live", "many",
+    "hi", "hospital", "hospitals", "how", "human", "if", "in", "is", "it", "live", "many",
     "me", "merge", "morning", "much", "my", "near", "nearest", "need", "of", "office", "offices",
     "pay", "please", "subsidy", "talking", "thank", "thanks", "the", "there", "to", "track", "wage",
     "was", "what", "when", "where", "which", "who", "why", "with", "work", "worker", "workers",

@@ -24,8 +24,9 @@ ABBREVIATIONS_FILE = GAZETTEER_DIR / "abbreviations.yml"
 
 # Words that say what kind of place follows; they are dropped before matching.
 QUALIFIERS = {
-    "kabupaten", "kab", "kota", "kecamatan", "kec", "kcmtn", "desa", "ds", "kelurahan", "kel",
-    "dusun", "kampung", "kampong", "regency", "district", "village", "city", "town",
+    "kabupaten": REGENCY, "kab": REGENCY, "kota": REGENCY, "regency": REGENCY, "city": REGENCY,
+    "kecamatan": DISTRICT, "kec": DISTRICT, "kcmtn": DISTRICT, "district": DISTRICT,
+    "desa": VILLAGE, "ds": VILLAGE, "kelurahan": VILLAGE, "kel": VILLAGE, "village": VILLAGE,
 }
 # Chat words: never part of a place name as the user writes it.
 CHAT_WORDS = {
@@ -86,7 +87,12 @@ def normalise(text: str) -> List[str]:
 
 
 def _name_key(name: str) -> str:
-    return " ".join(t for t in normalise(name) if t not in QUALIFIERS)
+    """A gazetteer name as matched: normalised, without a leading 'Kabupaten'/'Kota' (a district
+    named 'X Kota' keeps its 'kota')."""
+    tokens = normalise(name)
+    while len(tokens) > 1 and tokens[0] in QUALIFIERS:
+        tokens = tokens[1:]
+    return " ".join(tokens)
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
@@ -178,23 +184,36 @@ def _related(a: Place, b: Place) -> bool:
     return _contains(a, b) or _contains(b, a)
 
 
-def _broadest_level(places: Sequence[Place]) -> List[Place]:
-    """Of the places sharing one name, those of the broadest kind: 'kubu raya' is the regency."""
+def _candidates(places: Sequence[Place], kind: Optional[str]) -> List[Place]:
+    """Of the places sharing one name, those of the kind the user said ('desa X'), else those of
+    the broadest kind: 'kubu raya' is the regency."""
+    said = [p for p in places if p.kind == kind]
+    if said:
+        return said
     best = min(KIND_RANK[p.kind] for p in places)
     return [p for p in places if KIND_RANK[p.kind] == best]
 
 
-def _spans(tokens: List[str], index: PlaceIndex) -> List[Tuple[int, int, str]]:
-    """Longest exact matches, left to right, as (start, end, name key)."""
+Span = Tuple[int, int, str, Optional[str]]  # start, end, name key, kind said before it
+
+
+def _qualifier_before(tokens: List[str], start: int) -> Optional[str]:
+    """The kind of place a word like 'desa' or 'kec' right before a name says it is."""
+    return QUALIFIERS.get(tokens[start - 1]) if start > 0 else None
+
+
+def _spans(tokens: List[str], index: PlaceIndex) -> List[Span]:
+    """Longest exact matches, left to right."""
     spans, i = [], 0
     while i < len(tokens):
         for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
             key = " ".join(tokens[i:i + n])
-            if n == 1 and (key in CHAT_WORDS or key in NAME_PARTS or len(key) < 3) and not (
-                    i > 0 and tokens[i - 1] in QUALIFIERS):
+            kind = _qualifier_before(tokens, i)
+            if n == 1 and (key in CHAT_WORDS or key in NAME_PARTS or key in QUALIFIERS
+                           or len(key) < 3) and not kind:
                 continue
             if key in index.by_name or key in index.outside:
-                spans.append((i, i + n, key))
+                spans.append((i, i + n, key, kind))
                 i += n
                 break
         else:
@@ -202,7 +221,7 @@ def _spans(tokens: List[str], index: PlaceIndex) -> List[Tuple[int, int, str]]:
     return spans
 
 
-def _fuzzy_spans(tokens: List[str], index: PlaceIndex) -> List[Tuple[int, int, str]]:
+def _fuzzy_spans(tokens: List[str], index: PlaceIndex) -> List[Span]:
     """The typo-tolerant match covering most tokens (then closest), among runs of up to three
     tokens without chat words."""
     best: Optional[Tuple[int, int, int, int, int, str]] = None  # -tokens, distance, -len, start, end, key
@@ -212,12 +231,15 @@ def _fuzzy_spans(tokens: List[str], index: PlaceIndex) -> List[Tuple[int, int, s
             if len(words) < n or any(w in CHAT_WORDS or w in QUALIFIERS for w in words):
                 break
             text = " ".join(words)
-            if len(text) < FUZZY_MIN_LENGTH or all(w in NAME_PARTS for w in words):
+            if len(text) < FUZZY_MIN_LENGTH - 1 or all(w in NAME_PARTS for w in words):
                 continue
+            # a five-letter word may miss one letter of a six-letter name; longer ones, two
+            limit = 1 if len(text) < FUZZY_MIN_LENGTH else FUZZY_MAX_DISTANCE
             for distance, key in index.fuzzy_keys(text)[:1]:
-                candidate = (-n, distance, -len(key), i, i + n, key)
-                best = min(best, candidate) if best else candidate
-    return [best[3:]] if best else []
+                if distance <= limit:
+                    candidate = (-n, distance, -len(key), i, i + n, key)
+                    best = min(best, candidate) if best else candidate
+    return [(best[3], best[4], best[5], _qualifier_before(tokens, best[3]))] if best else []
 
 
 def resolve(text: str, index: Optional[PlaceIndex] = None) -> Resolution:
@@ -244,7 +266,8 @@ def resolve(text: str, index: Optional[PlaceIndex] = None) -> Resolution:
     typo = _fuzzy_spans(tokens, index)
     # "kapuas huluu": a typo in a longer name beats the exact shorter name inside it
     longer = [s for s in kalbar_spans
-              if typo and typo[0][0] <= s[0] and s[1] <= typo[0][1] and s[1] - s[0] < typo[0][1] - typo[0][0]]
+              if typo and typo[0][0] <= s[0] and s[1] <= typo[0][1]
+              and s[1] - s[0] < typo[0][1] - typo[0][0]]
     if longer:
         kalbar_spans = [s for s in kalbar_spans if s not in longer] + typo
         fuzzy = True
@@ -256,7 +279,7 @@ def resolve(text: str, index: Optional[PlaceIndex] = None) -> Resolution:
         if not kalbar_spans:
             return Resolution("none")
 
-    levels = [_broadest_level(index.by_name[key]) for _, _, key in kalbar_spans]
+    levels = [_candidates(index.by_name[key], kind) for _, _, key, kind in kalbar_spans]
     # the most specific name is the target; the others (e.g. its regency) narrow it down
     target = max(range(len(levels)), key=lambda k: max(KIND_RANK[p.kind] for p in levels[k]))
     candidates = levels[target]
