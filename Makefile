@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 TRAINING_DATA := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
 
-.PHONY: help install train actions serve shell test validate test-stories lookup
+.PHONY: help install system-packages train actions serve shell test validate test-stories lookup
 
 help:
 	@echo "make shell    talk to the bot in the terminal (installs and trains first)"
@@ -39,6 +39,9 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	$(PY) -m pip install -q "pip==23.3.2"
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
 	touch $@
+
+system-packages:
+	.ci/system-packages
 
 train: $(MODEL)
 
@@ -67,6 +70,9 @@ test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/core
 
-test: $(MODEL) validate
+test: system-packages $(MODEL) validate $(TEST_PREREQUISITES)
 	$(VENV)/bin/pytest -q tests
 	$(MAKE) --no-print-directory test-stories
+
+# Targets of the channels, evaluation and production tooling, one file each.
+include $(wildcard mk/*.mk)

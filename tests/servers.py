@@ -12,7 +12,6 @@ PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(PROJECT / ".venv" / "bin" / "rasa")
 MODEL = PROJECT / "models" / "bpjstk-kalbar.tar.gz"
 ACTIONS_PORT, RASA_PORT = 15055, 15005
-REST_URL = f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
 LOGS = PROJECT / "results" / "live"
 
 
@@ -64,28 +63,38 @@ class Server:
         self.stop()
 
 
-def action_server(facts_file: Optional[Path] = None) -> Server:
-    """The action server on 127.0.0.1:15055, with another facts file if given."""
-    env = {"FACTS_FILE": str(facts_file)} if facts_file else {}
-    return Server("actions", ["run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
-                  f"http://127.0.0.1:{ACTIONS_PORT}/health", env)
+def action_server(facts_file: Optional[Path] = None, port: int = ACTIONS_PORT,
+                  env: Optional[Dict[str, str]] = None) -> Server:
+    """The action server on 127.0.0.1:port, with another facts file if given."""
+    env = dict(env or {}, **({"FACTS_FILE": str(facts_file)} if facts_file else {}))
+    return Server(f"actions-{port}", ["run", "actions", "--actions", "actions", "--port", str(port)],
+                  f"http://127.0.0.1:{port}/health", env)
 
 
-def rasa_server() -> Server:
-    """Rasa with the trained model on 127.0.0.1:15005 (REST channel)."""
-    return Server("rasa", ["run", "--model", str(MODEL), "-i", "127.0.0.1", "--port", str(RASA_PORT),
-                           "--credentials", "credentials.yml",
-                           "--endpoints", "tests/data/endpoints_test.yml"],
-                  f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/")
+def rasa_server(port: int = RASA_PORT, actions_port: int = ACTIONS_PORT,
+                credentials: str = "credentials.yml", extra_args: Optional[List[str]] = None,
+                env: Optional[Dict[str, str]] = None, endpoints: Optional[str] = None) -> Server:
+    """Rasa with the trained model on 127.0.0.1:port, its actions on 127.0.0.1:actions_port."""
+    if endpoints is None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        endpoints_file = LOGS / f"endpoints-{actions_port}.yml"
+        endpoints_file.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+        endpoints = str(endpoints_file)
+    return Server(f"rasa-{port}", ["run", "--model", str(MODEL), "-i", "127.0.0.1", "--port", str(port),
+                                   "--credentials", credentials, "--endpoints", endpoints,
+                                   *(extra_args or [])],
+                  f"http://127.0.0.1:{port}/webhooks/rest/", env)
 
 
-def send(sender: str, message: str) -> List[dict]:
+def send(sender: str, message: str, port: int = RASA_PORT) -> List[dict]:
     """Sends one message through the REST channel; returns the bot's messages."""
-    response = requests.post(REST_URL, json={"sender": sender, "message": message}, timeout=60)
+    response = requests.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": message}, timeout=60)
     response.raise_for_status()
     return response.json()
 
 
-def say(sender: str, message: str) -> str:
+def say(sender: str, message: str, port: int = RASA_PORT) -> str:
     """The text of the bot's replies to one message, joined by newlines."""
-    return "\n".join(m.get("text", "") for m in send(sender, message))
+    return "\n".join(m.get("text", "") for m in send(sender, message, port))
