@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import requests
+import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 RASA = str(PROJECT / ".venv" / "bin" / "rasa")
@@ -78,9 +79,14 @@ def rasa_server(port: int = RASA_PORT, actions_port: int = ACTIONS_PORT,
     if endpoints is None:
         LOGS.mkdir(parents=True, exist_ok=True)
         endpoints_file = LOGS / f"endpoints-{actions_port}.yml"
-        endpoints_file.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+        endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+        endpoints_file.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
         endpoints = str(endpoints_file)
+    database = LOGS / f"tracker-{port}.db"
+    for stale in LOGS.glob(f"tracker-{port}.db*"):
+        stale.unlink()
+    env = dict({"TRACKER_DB": str(database)}, **(env or {}))
     return Server(f"rasa-{port}", ["run", "--model", str(MODEL), "-i", "127.0.0.1", "--port", str(port),
                                    "--credentials", credentials, "--endpoints", endpoints,
                                    *(extra_args or [])],

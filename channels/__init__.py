@@ -1,0 +1,1 @@
+"""Custom Rasa input and output channels (Telegram)."""

@@ -1,0 +1,123 @@
+"""A SQL tracker store that keeps every event of every conversation, but gives Rasa only the
+recent part of a conversation, so the cost of a turn does not grow with the conversation.
+
+Rasa rebuilds the tracker of a conversation on every message by replaying all its events, and its
+policies walk the whole history again: turn 300 of one conversation costs many times turn 10. Here
+`retrieve` loads at most `max_events` recent events of the current session (cut at the start of a
+turn) plus the slot values set before them; `save` appends only the events added since. The full
+history stays in the database (`retrieve_full_tracker`, the HTTP API, exports, `make purge`).
+
+Configuration comes from the environment, so one endpoints.yml serves development and production:
+- TRACKER_DB_DIALECT: `sqlite` (default, file TRACKER_DB, default var/tracker.db) or `postgresql`
+- TRACKER_DB_HOST, TRACKER_DB_PORT, TRACKER_DB (database name), TRACKER_DB_USER,
+  TRACKER_DB_PASSWORD for PostgreSQL
+- TRACKER_MAX_EVENTS: how many recent events prediction sees (default 60, about ten turns)
+"""
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_MAX_EVENTS = 60
+STORED = "_stored_events"  # attribute on a tracker: how many of its events are in the database
+
+
+def _database_settings() -> Dict[str, Any]:
+    dialect = os.environ.get("TRACKER_DB_DIALECT", "sqlite")
+    if dialect == "sqlite":
+        path = Path(os.environ.get("TRACKER_DB", PROJECT / "var" / "tracker.db"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"dialect": "sqlite", "db": str(path)}
+    return {
+        "dialect": dialect,
+        "host": os.environ.get("TRACKER_DB_HOST", "127.0.0.1"),
+        "port": os.environ.get("TRACKER_DB_PORT", "5432"),
+        "db": os.environ.get("TRACKER_DB", "rasa"),
+        "username": os.environ.get("TRACKER_DB_USER"),
+        "password": os.environ.get("TRACKER_DB_PASSWORD"),
+    }
+
+
+class BoundedSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that loads only the recent events of a conversation for prediction."""
+
+    def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
+                 max_events: Optional[int] = None, **kwargs: Any) -> None:
+        settings = _database_settings()
+        kwargs = {k: v for k, v in kwargs.items() if k not in settings}
+        self.max_events = int(max_events or os.environ.get("TRACKER_MAX_EVENTS", DEFAULT_MAX_EVENTS))
+        super().__init__(domain=domain, **settings, **kwargs)
+        if settings["dialect"] == "sqlite":
+            sqlalchemy.event.listen(self.engine, "connect", _fast_sqlite)
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The current session's recent events, with the slots set before them."""
+        with self.session_scope() as session:
+            current_session = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            rows = (current_session.order_by(None).order_by(self.SQLEvent.id.desc())
+                    .limit(self.max_events).all())[::-1]
+            if not rows or not self.domain:
+                return None
+            events = [json.loads(row.data) for row in rows]
+            if len(rows) == self.max_events:
+                start = _first_turn_start(events)
+                rows, events = rows[start:], events[start:]
+                earlier = (current_session.filter(self.SQLEvent.id < rows[0].id)
+                           .filter(self.SQLEvent.type_name.in_(["slot", "reset_slots"])).all())
+                events = _slot_snapshot([json.loads(row.data) for row in earlier]) + events
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        setattr(tracker, STORED, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Appends the events added since the tracker was loaded (all of them for a new one)."""
+        stored = getattr(tracker, STORED, None)
+        if stored is None:
+            await super().save(tracker)
+        else:
+            await self.stream_events(tracker)
+            with self.session_scope() as session:
+                for event in list(tracker.events)[stored:]:
+                    data = event.as_dict()
+                    session.add(self.SQLEvent(
+                        sender_id=tracker.sender_id, type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"), data=json.dumps(data)))
+                session.commit()
+        setattr(tracker, STORED, len(tracker.events))
+
+
+def _fast_sqlite(connection: Any, _record: Any) -> None:
+    """Write-ahead log, and no fsync per commit: a crash may lose the last turns, not the file."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _first_turn_start(events: List[Dict[str, Any]]) -> int:
+    """Index of the first `action_listen` (a turn starts after it), or 0."""
+    for index, event in enumerate(events):
+        if event.get("event") == ActionExecuted.type_name and event.get("name") == "action_listen":
+            return index
+    return 0
+
+
+def _slot_snapshot(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """SlotSet events that restore the slot values the given slot/reset events leave behind."""
+    values: Dict[str, Any] = {}
+    for event in events:
+        if event.get("event") == "reset_slots":
+            values.clear()
+        else:
+            values[event["name"]] = event.get("value")
+    return [SlotSet(name, value).as_dict() for name, value in values.items()]
