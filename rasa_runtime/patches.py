@@ -1,16 +1,25 @@
-"""A fix for Rasa 3.6.21, applied when `rasa_runtime` is imported.
+"""Two speed fixes for Rasa 3.6.21, applied when `rasa_runtime` is imported (measured with py-spy,
+see docs/performance.md).
 
-RemoteAction._validate_action_result calls `jsonschema.validate`, which checks the schema itself
-against the JSON Schema 2020-12 meta-schema on every call: about 15-35 ms per custom action on this
-machine, half the time of a whole turn (measured with py-spy, see docs/performance.md). The fix
-validates every action-server response against the same schema with a validator built once.
+1. RemoteAction._validate_action_result calls `jsonschema.validate`, which checks the schema itself
+   against the JSON Schema 2020-12 meta-schema on every call: 15-35 ms per custom action on this
+   machine, half the time of a whole turn. The fix validates every action-server response against
+   the same schema with a validator built once.
+2. EndpointConfig.request opens a new aiohttp session, so a new TCP connection, for every call to
+   the action server (about a tenth of a turn). The fix keeps one session per endpoint and event
+   loop open, so calls reuse kept-alive connections.
 """
 
+import asyncio
 from functools import lru_cache
 from typing import Any, Dict
 
+import aiohttp
 import jsonschema
 from rasa.core.actions import action as rasa_action
+from rasa.utils.endpoints import EndpointConfig
+
+_new_session = EndpointConfig.session
 
 
 @lru_cache(maxsize=None)
@@ -34,6 +43,29 @@ def _validate_action_result(self: rasa_action.RemoteAction, result: Dict[str, An
     return True
 
 
+class _KeptSession:
+    """`async with` on it gives the kept session and does not close it."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+def _kept_session(self: EndpointConfig) -> _KeptSession:
+    """The endpoint's open session for the running event loop, created once."""
+    sessions = self.__dict__.setdefault("_kept_sessions", {})
+    loop = asyncio.get_running_loop()
+    if loop not in sessions or sessions[loop].closed:
+        sessions[loop] = _new_session(self)
+    return _KeptSession(sessions[loop])
+
+
 def apply() -> None:
-    """Installs the fix (idempotent)."""
+    """Installs the fixes (idempotent)."""
     rasa_action.RemoteAction._validate_action_result = _validate_action_result
+    EndpointConfig.session = _kept_session

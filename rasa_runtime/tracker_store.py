@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy
+import sqlalchemy.orm
+import sqlalchemy.pool
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet
@@ -56,7 +58,11 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         self.max_events = int(max_events or os.environ.get("TRACKER_MAX_EVENTS", DEFAULT_MAX_EVENTS))
         super().__init__(domain=domain, **settings, **kwargs)
         if settings["dialect"] == "sqlite":
+            # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool): keep them open
+            self.engine = sqlalchemy.create_engine(self.engine.url, poolclass=sqlalchemy.pool.QueuePool,
+                                                   connect_args={"check_same_thread": False})
             sqlalchemy.event.listen(self.engine, "connect", _fast_sqlite)
+            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session's recent events, with the slots set before them."""
