@@ -66,22 +66,40 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session's recent events, with the slots set before them."""
+        event = self.SQLEvent
         with self.session_scope() as session:
-            current_session = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            rows = (current_session.order_by(None).order_by(self.SQLEvent.id.desc())
+            started = (session.query(sqlalchemy.func.max(event.timestamp))
+                       .filter(event.sender_id == sender_id, event.type_name == "session_started")
+                       .scalar())
+            in_session = [event.sender_id == sender_id]
+            if started is not None:
+                in_session.append(event.timestamp >= started)
+            rows = (session.query(event).filter(*in_session).order_by(event.id.desc())
                     .limit(self.max_events).all())[::-1]
             if not rows or not self.domain:
                 return None
             events = [json.loads(row.data) for row in rows]
             if len(rows) == self.max_events:
                 start = _first_turn_start(events)
-                rows, events = rows[start:], events[start:]
-                earlier = (current_session.filter(self.SQLEvent.id < rows[0].id)
-                           .filter(self.SQLEvent.type_name.in_(["slot", "reset_slots"])).all())
-                events = _slot_snapshot([json.loads(row.data) for row in earlier]) + events
+                events = self._slots_before(session, in_session, rows[start].id) + events[start:]
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         setattr(tracker, STORED, len(tracker.events))
         return tracker
+
+    def _slots_before(self, session: Any, in_session: List[Any], first_id: int) -> List[Dict[str, Any]]:
+        """SlotSet events restoring each slot's last value before event `first_id`: the latest
+        event of each slot (its name is stored as `action_name`) after the last reset."""
+        event = self.SQLEvent
+        reset = (session.query(sqlalchemy.func.max(event.id))
+                 .filter(*in_session, event.id < first_id,
+                         event.type_name.in_(["reset_slots", "restart"]))
+                 .scalar()) or 0
+        latest = (session.query(sqlalchemy.func.max(event.id))
+                  .filter(*in_session, event.id < first_id, event.id > reset, event.type_name == "slot")
+                  .group_by(event.action_name))
+        rows = session.query(event.data).filter(event.id.in_(latest.scalar_subquery())).all()
+        return [SlotSet(data["name"], data.get("value")).as_dict()
+                for data in (json.loads(row.data) for row in rows)]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Appends the events added since the tracker was loaded (all of them for a new one)."""
@@ -116,14 +134,3 @@ def _first_turn_start(events: List[Dict[str, Any]]) -> int:
         if event.get("event") == ActionExecuted.type_name and event.get("name") == "action_listen":
             return index
     return 0
-
-
-def _slot_snapshot(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """SlotSet events that restore the slot values the given slot/reset events leave behind."""
-    values: Dict[str, Any] = {}
-    for event in events:
-        if event.get("event") == "reset_slots":
-            values.clear()
-        else:
-            values[event["name"]] = event.get("value")
-    return [SlotSet(name, value).as_dict() for name, value in values.items()]
