@@ -380,8 +380,8 @@ def summary_markdown(metrics: Dict) -> str:
     else:
         lines.append("Not run (--no-cv).")
     lines += ["", "Files: `results/nlu_worst.md`, `results/nlu_metrics.json`, "
-              "`results/nlu_confusion_matrix.png`, `results/holdout/`, `results/cross_validation/`.",
-              ""]
+              "`results/nlu_confusion_matrix.png` (holdout, raw DIET intent), `results/holdout/`"
+              + (", `results/cross_validation/`." if cv else "."), ""]
     return "\n".join(lines)
 
 
