@@ -6,12 +6,16 @@ throughput with 1, 8 and 16 concurrent senders, the latency of turn 300 of one l
 against turn 10, server memory and training time. Then it does the same for the `rasa init` bot
 and prints our figures as ratios to it. Everything goes to results/bench.json.
 
-Usage: python scripts/bench.py [--quick] [--no-baseline] [--no-training]
+Usage: python scripts/bench.py [--quick] [--no-baseline] [--no-training] [--plain-runtime]
+
+--plain-runtime runs this bot with Rasa's defaults (in-memory tracker store, no rasa_runtime
+fixes), to measure what rasa_runtime changes.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -136,14 +140,23 @@ def load_figures(port: int, messages: List[str], quick: bool, tag: str) -> Dict[
     return figures
 
 
-def bench_ours(quick: bool, train: bool) -> Dict:
+def plain_endpoints() -> str:
+    """An endpoints file with only the action server: Rasa's default stores, no rasa_runtime."""
+    path = WORK / "endpoints-plain.yml"
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
+    return str(path)
+
+
+def bench_ours(quick: bool, train: bool, plain: bool = False) -> Dict:
     """Figures of this project's bot."""
-    figures: Dict = {}
+    figures: Dict = {"runtime": "rasa defaults" if plain else "rasa_runtime"}
     if train:
         out = WORK / "models"
         shutil.rmtree(out, ignore_errors=True)
         figures["training_s"] = timed([RASA, "train", "--force", "--out", str(out)], PROJECT)
-    with action_server(port=ACTIONS_PORT) as actions, rasa_server(RASA_PORT, ACTIONS_PORT) as rasa:
+    endpoints = plain_endpoints() if plain else None
+    with action_server(port=ACTIONS_PORT) as actions, \
+            rasa_server(RASA_PORT, ACTIONS_PORT, endpoints=endpoints) as rasa:
         figures.update(load_figures(RASA_PORT, CONVERSATION, quick, "ours"))
         figures["rss_mb"] = {"rasa": rss_mb(rasa), "actions": rss_mb(actions)}
     return figures
@@ -194,11 +207,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the rasa init bot")
     parser.add_argument("--no-training", action="store_true", help="do not time training")
+    parser.add_argument("--plain-runtime", action="store_true",
+                        help="Rasa's default stores, without rasa_runtime (for before/after)")
     args = parser.parse_args(argv)
     assert MODEL.exists(), "no trained model: run `make train`"
     WORK.mkdir(parents=True, exist_ok=True)
-    results = {"machine": {"cores": __import__("os").cpu_count()}, "ours": bench_ours(
-        args.quick, not args.no_training)}
+    results = {"machine": {"cores": os.cpu_count()},
+               "ours": bench_ours(args.quick, not args.no_training, args.plain_runtime)}
     report("this bot", results["ours"])
     if not args.no_baseline:
         results["rasa_init"] = bench_baseline(args.quick)
@@ -206,8 +221,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         results["ratios_to_rasa_init"] = ratios(results["ours"], results["rasa_init"])
         print(f"\nratios (ours / rasa init): {results['ratios_to_rasa_init']}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench.json").write_text(json.dumps(results, indent=2))
-    print(f"\nwritten to {RESULTS / 'bench.json'}")
+    out = RESULTS / ("bench-plain-runtime.json" if args.plain_runtime else "bench.json")
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {out}")
 
 
 if __name__ == "__main__":
