@@ -27,6 +27,7 @@ stop() {
     echo "Stopping ${names[*]}..."
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
+    echo "Stopped."
   fi
 }
 trap 'stop; exit 130' INT
@@ -91,4 +92,3 @@ if [ "$status" -ne 0 ]; then
   echo "A server failed (exit $status): see var/web/*.log" >&2
   exit 1
 fi
-echo "Stopped."

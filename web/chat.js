@@ -17,6 +17,7 @@
 
   function setConnected(connected) {
     banner.hidden = connected;
+    locationButton.disabled = !connected;
   }
 
   window.WebChat.default({
@@ -58,7 +59,7 @@
       });
       locationStatus.textContent = "";
       if (widget) {
-        widget.sendMessage(payload, "📍 Lokasi saya");
+        widget.sendMessage(payload, "Lokasi saya");
       }
     }, function (error) {
       locationStatus.textContent = error.code === error.PERMISSION_DENIED
