@@ -18,6 +18,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_DATA := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
 
@@ -31,6 +32,11 @@ help:
 	@echo "make actions  run the action server on 127.0.0.1:5055"
 	@echo "make serve    run the action server and Rasa (REST and socket.io) on 127.0.0.1:5005"
 	@echo "make lookup   regenerate the place lookup table from the gazetteer"
+	@echo "make web      the web chat page on http://127.0.0.1:8080/ (docs/web.md)"
+	@echo "make telegram the Telegram bot's webhook server (docs/telegram.md)"
+	@echo "make evaluate NLU figures on the holdout and 5-fold cross-validation (docs/nlu.md)"
+	@echo "make bench    latency and throughput against a plain rasa init bot (docs/performance.md)"
+	@echo "make purge DAYS=N  delete conversations older than N days (docs/production.md)"
 
 install: $(VENV)/.installed
 
@@ -45,7 +51,8 @@ system-packages:
 
 train: $(MODEL)
 
-$(MODEL): $(VENV)/.installed $(TRAINING_DATA)
+# Retrained when the training data changes (not when a package is added: order-only prerequisite).
+$(MODEL): $(TRAINING_DATA) | $(VENV)/.installed
 	$(RASA) train --fixed-model-name bpjstk-kalbar --out models
 	touch $@
 
@@ -55,12 +62,24 @@ lookup: $(VENV)/.installed
 actions: $(VENV)/.installed
 	SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port 5055
 
+# `make serve` listens on loopback unless told otherwise (make serve HOST=0.0.0.0). Rasa's HTTP API
+# (--enable-api) is on only with a token: RASA_API_TOKEN=... make serve. See docs/security.md.
+HOST ?= 127.0.0.1
+RASA_API_TOKEN ?=
+ENABLE_API ?=
+export RASA_API_TOKEN
+# Refused before anything is installed, trained or started.
+ifeq ($(ENABLE_API)$(RASA_API_TOKEN)$(filter serve,$(MAKECMDGOALS)),1serve)
+$(error ENABLE_API=1 needs a token: set RASA_API_TOKEN (see docs/security.md))
+endif
+
 serve: $(MODEL)
-	scripts/with_action_server.sh $(RASA) run --model $(MODEL) -i 127.0.0.1 --port 5005 \
-		--credentials credentials.yml --endpoints endpoints.yml --cors "http://127.0.0.1:8080"
+	scripts/with_action_server.sh $(RASA) run --model $(MODEL) -i $(HOST) --port 5005 \
+		--credentials credentials.yml --endpoints endpoints.yml --cors "http://127.0.0.1:8080" \
+		$(if $(RASA_API_TOKEN),--enable-api --auth-token "$$RASA_API_TOKEN")
 
 shell: $(MODEL)
-	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1
 
 validate: $(VENV)/.installed
 	$(PY) scripts/generate_place_lookup.py --check
@@ -70,7 +89,7 @@ test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/core
 
-test: system-packages $(MODEL) validate $(TEST_PREREQUISITES)
+test: system-packages $(MODEL) validate
 	$(VENV)/bin/pytest -q tests
 	$(MAKE) --no-print-directory test-stories
 

@@ -11,8 +11,10 @@ from actions import replies
 from actions.facts import get_facts
 from actions.language import detect_language
 
-# A question longer than this is not a question: the bot asks for a short one.
-MAX_MESSAGE_CHARS = 1000
+# Rasa cuts a longer message to this many characters before NLU and marks it in the message's
+# metadata (`truncated_from`, see rasa_runtime/input_limits.py, same limit): the action answers the
+# cut question and says it read only the beginning.
+MAX_MESSAGE_CHARS = 2000
 
 # Help-menu buttons: (template of the title, payload).
 MENU = [
@@ -34,6 +36,8 @@ class Turn:
         self.facts = get_facts()
         self.text: str = tracker.latest_message.get("text") or ""
         self.lang = detect_language(self.text, tracker.get_slot("language"))
+        metadata = tracker.latest_message.get("metadata")
+        self.truncated_from = metadata.get("truncated_from") if isinstance(metadata, dict) else None
         self.values = self._common_values()
 
     def _common_values(self) -> Dict[str, Any]:
@@ -87,11 +91,10 @@ class BotAction(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn(dispatcher, tracker)
+        if turn.truncated_from:
+            turn.say("message_cut", limit=replies.number(MAX_MESSAGE_CHARS, turn.lang))
         if not re.search(r"\w", turn.text):  # empty, blanks, emoji or punctuation only
             turn.say("empty_message", buttons=turn.menu())
-            return [SlotSet("language", turn.lang)]
-        if len(turn.text) > MAX_MESSAGE_CHARS:
-            turn.say("too_long", buttons=turn.menu(), limit=replies.number(MAX_MESSAGE_CHARS, turn.lang))
             return [SlotSet("language", turn.lang)]
         events = self.respond(turn) or []
         context = [SlotSet("language", turn.lang)]

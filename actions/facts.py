@@ -2,12 +2,16 @@
 
 Every answer the bot gives comes from this file. `load_facts` checks it against a small schema and
 raises `FactsError` naming the file, the field and the problem, so that a broken file stops the
-action server at start instead of producing wrong answers later.
+action server at start instead of producing wrong answers later. A running action server re-reads
+the file within a second or two of a change (`get_facts`); a broken change is logged and the last
+valid facts are kept.
 """
 
+import logging
 import os
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -15,6 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FACTS_FILE = PROJECT_ROOT / "data" / "facts.yml"
 
 OFFICE_KINDS = ("branch_office", "service_unit")
+
+logger = logging.getLogger(__name__)
 
 
 class FactsError(ValueError):
@@ -245,15 +251,46 @@ def load_facts(path: Optional[Path] = None) -> Dict[str, Any]:
     return facts
 
 
+# How often `get_facts()` looks at the file for a change (one stat per interval per process).
+RELOAD_CHECK_SECONDS = 1.0
+
 _cache: Dict[str, Any] = {}
 
 
+def _signature(path: Path) -> Optional[Tuple[int, int]]:
+    """(modification time in ns, size) of the file, or None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def get_facts() -> Dict[str, Any]:
-    """The validated facts, loaded once per process from `facts_path()`."""
+    """The validated facts from `facts_path()`, re-read when the file changes.
+
+    The first load of a file raises FactsError when it is invalid (the action server stops at
+    start). After that, the file is checked at most once a second: a valid change is served at
+    once; an invalid one is logged (file, field and problem) and the last valid facts are kept.
+    """
     path = str(facts_path())
     if _cache.get("path") != path:
-        _cache["facts"] = load_facts(Path(path))
-        _cache["path"] = path
+        signature = _signature(Path(path))
+        facts = load_facts(Path(path))
+        _cache.update(path=path, facts=facts, signature=signature, checked=time.monotonic())
+        return facts
+    now = time.monotonic()
+    if now - _cache["checked"] >= RELOAD_CHECK_SECONDS:
+        _cache["checked"] = now
+        signature = _signature(Path(path))
+        if signature != _cache["signature"]:
+            _cache["signature"] = signature
+            try:
+                _cache["facts"] = load_facts(Path(path))
+            except FactsError as error:
+                logger.error("invalid facts file, still serving the last valid facts: %s", error)
+            else:
+                logger.info("facts file reloaded: %s", path)
     return _cache["facts"]
 
 

@@ -16,8 +16,6 @@ web: $(MODEL) web-install
 	WEB_PORT=$(WEB_PORT) RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) MODEL=$(MODEL) \
 		scripts/web.sh
 
-# `make install` and `make test` install the widget too. The test rule's prerequisites are read
-# before this file is included, so the extra prerequisite is named here as well.
+# `make install` and `make test` install the widget too.
 install: web-install
-TEST_PREREQUISITES += web-install
 test: web-install

@@ -8,3 +8,9 @@ the project imports this package at start, and the fix below is applied before t
 from rasa_runtime import patches
 
 patches.apply()
+
+# Never silence when the action server is down or slow; long and odd input cut and cleaned.
+from rasa_runtime import action_guard, input_limits  # noqa: E402
+
+action_guard.register()
+input_limits.register()

@@ -1,8 +1,11 @@
 """Every custom action, on tracker fixtures: the exact facts in the text it dispatches, in
 Indonesian and English, and the slots it sets for follow-ups."""
 
+import asyncio
+
 import pytest
 import yaml
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bsu import ActionBsu, ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
@@ -14,7 +17,7 @@ from actions.plkk import ActionPlkkCount, ActionPlkkDefinition, ActionPlkkFind, 
 from actions.small_talk import (ActionBotChallenge, ActionBpjsKesehatan, ActionFallback,
                                 ActionGoodbye, ActionGreet, ActionHelp, ActionOutOfScope,
                                 ActionThanks)
-from conftest import reply_text, run_action
+from conftest import make_tracker, reply_text, run_action
 
 PLKK_BREAKDOWN_ID = ("54 puskesmas, 2 klinik, 11 RSUD (rumah sakit umum daerah), "
                      "1 rumah sakit TNI/Polri, dan 11 rumah sakit swasta")
@@ -242,10 +245,26 @@ def test_fallback_answers_a_place_when_the_bot_asked_for_one():
     assert "Kecamatan Sungai Pinyuh, Kab. Mempawah" in text
 
 
+def cut_message_reply(action, text: str, truncated_from: int) -> list:
+    """The messages an action sends for a message Rasa cut (rasa_runtime/input_limits.py)."""
+    tracker = make_tracker(text)
+    tracker.latest_message["metadata"] = {"truncated_from": truncated_from}
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    return [m["text"] for m in dispatcher.messages]
+
+
 def test_very_long_and_injection_messages_get_an_answer():
-    for action in (ActionFallback(), ActionThanks(), ActionNearestOffice()):
-        long_text = reply_text(action, "x" * 3000)
-        assert "Pesan Anda terlalu panjang" in long_text and "1.000 karakter" in long_text
+    note = "Pesan Anda terlalu panjang, jadi hanya 2.000 karakter pertama yang saya baca."
+    question = "apa itu plkk " + "x" * 1987
+    texts = cut_message_reply(ActionPlkkDefinition(), question, truncated_from=3000)
+    assert texts[0] == note and "PLKK (Pusat Layanan Kecelakaan Kerja) adalah" in texts[1]
+    texts = cut_message_reply(ActionThanks(), "thank you " + "x" * 1990, truncated_from=2500)
+    assert texts[0] == "Your message was too long, so I read only the first 2,000 characters."
+    assert texts[1].startswith("You're welcome")
+    texts = cut_message_reply(ActionFallback(), "x" * 2000, truncated_from=5000)
+    assert texts[0] == note and "Maaf, saya belum paham maksud Anda" in texts[1]
+    assert "terlalu panjang" not in reply_text(ActionFallback(), "x" * 2000)  # not cut: no note
     injection = reply_text(ActionOutOfScope(), "'; DROP TABLE events; --")
     assert "175" in injection
 

@@ -84,7 +84,7 @@ CONVERSATIONS = [
     ("bad input", [
         ("", ["belum berisi pertanyaan"]),
         ("😀😀😀", ["belum berisi pertanyaan"]),
-        ("x" * 3000, ["terlalu panjang"]),
+        ("x" * 3000, ["Pesan Anda terlalu panjang, jadi hanya 2.000 karakter pertama"]),
         ("'; DROP TABLE events; --", ["175"]),
         ("apa itu jmo", ["Jamsostek Mobile"])]),
 ]
