@@ -70,8 +70,8 @@ index_of() {
 echo "Starting the action server (:$actions_port), Rasa (:$rasa_port) and the page (:$web_port)..."
 start actions env SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions \
   --port "$actions_port"
-start rasa .venv/bin/rasa run --model "$model" -i 127.0.0.1 --port "$rasa_port" \
-  --credentials "$credentials" --endpoints "$endpoints" --cors "$page"
+start rasa env SOCKETIO_ALLOWED_ORIGINS="$page" .venv/bin/rasa run --model "$model" -i 127.0.0.1 \
+  --port "$rasa_port" --credentials "$credentials" --endpoints "$endpoints" --cors "$page"
 start static .venv/bin/python scripts/web_server.py --port "$web_port" \
   --rasa-url "http://127.0.0.1:$rasa_port"
 

@@ -9,6 +9,7 @@ from typing import List, Optional
 import pytest
 import requests
 import socketio
+import websocket
 
 from servers import action_server, rasa_server
 
@@ -25,7 +26,8 @@ def rasa():
     """The action server and Rasa (socket.io and REST) on the web tests' ports."""
     with action_server(port=ACTIONS_PORT), \
             rasa_server(port=RASA_PORT, actions_port=ACTIONS_PORT, credentials="credentials.yml",
-                        extra_args=["--cors", PAGE_ORIGIN]):
+                        extra_args=["--cors", PAGE_ORIGIN],
+                        env={"SOCKETIO_ALLOWED_ORIGINS": PAGE_ORIGIN}):
         yield RASA_URL
 
 
@@ -129,8 +131,22 @@ def test_sessions_are_separate(rasa):
 
 
 @pytest.mark.parametrize("origin, allowed", [(PAGE_ORIGIN, True), ("http://example.org", False)])
-def test_cors_allows_only_the_page(rasa, origin, allowed):
+def test_polling_is_allowed_only_from_the_page(rasa, origin, allowed):
     response = requests.get(f"{rasa}/socket.io/", params={"EIO": "4", "transport": "polling"},
                             headers={"Origin": origin}, timeout=10)
-    assert response.ok
+    assert response.ok is allowed
     assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+@pytest.mark.parametrize("origin, allowed", [(PAGE_ORIGIN, True), ("http://evil.example", False)])
+def test_websocket_is_allowed_only_from_the_page(rasa, origin, allowed):
+    url = rasa.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    try:
+        connection = websocket.create_connection(url, origin=origin, timeout=15)
+    except websocket.WebSocketBadStatusException as error:
+        assert error.status_code == 400 and not allowed
+        return
+    try:
+        assert allowed and connection.recv().startswith("0{")  # engine.io "open" packet
+    finally:
+        connection.close()
