@@ -185,11 +185,8 @@ def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) ->
             raise FactsError(path, f"offices.list[{i}].lat", "is not a valid coordinate")
     _check_unique(path, "offices.list", [o["id"] for o in offices["list"]])
     for kind in OFFICE_KINDS:
-        listed = sum(1 for o in offices["list"] if o["kind"] == kind)
-        if listed != offices[f"{kind}_count"]:
-            raise FactsError(path, f"offices.{kind}_count",
-                             f"says {offices[f'{kind}_count']} but offices.list has {listed} "
-                             f"of kind {kind}")
+        _check_count(path, f"offices.{kind}_count", offices[f"{kind}_count"], "offices.list",
+                     offices["list"], "kind", kind)
 
     plkk = facts["plkk"]
     type_keys = [t["key"] for t in plkk["by_type"]]
@@ -207,15 +204,21 @@ def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) ->
                 raise FactsError(path, f"plkk.facilities[{i}].regency_code",
                                  f"'{facility['regency_code']}' is not a regency of the gazetteer")
         for i, kind in enumerate(plkk["by_type"]):
-            listed = sum(1 for f in plkk["facilities"] if f["type"] == kind["key"])
-            if listed != kind["count"]:
-                raise FactsError(path, f"plkk.by_type[{i}].count",
-                                 f"says {kind['count']} but plkk.facilities lists {listed} "
-                                 f"of type {kind['key']}")
+            _check_count(path, f"plkk.by_type[{i}].count", kind["count"], "plkk.facilities",
+                         plkk["facilities"], "type", kind["key"])
 
     _check_unique(path, "jmo.features", [f["key"] for f in facts["jmo"]["features"]])
     if not facts["jmo"]["features"]:
         raise FactsError(path, "jmo.features", "must list at least one feature")
+
+
+def _check_count(path: Path, field: str, declared: int, list_field: str,
+                 items: List[Dict[str, Any]], key: str, value: str) -> None:
+    """A declared count must equal the number of list items whose `key` is `value`."""
+    listed = sum(1 for item in items if item[key] == value)
+    if listed != declared:
+        raise FactsError(path, field,
+                         f"says {declared} but {list_field} has {listed} of {key} {value}")
 
 
 def _check_unique(path: Path, field: str, keys: List[str]) -> None:

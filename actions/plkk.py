@@ -1,6 +1,7 @@
 """PLKK (Pusat Layanan Kecelakaan Kerja): what it is, how many there are by type, where to get
 treated after a work accident, and how to find one. Facility names come only from the facts file."""
 
+from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk.events import EventType
@@ -10,11 +11,16 @@ from actions.base import BotAction, Turn
 from actions.gazetteer import load_gazetteer
 
 
+@lru_cache(maxsize=4096)
+def _words(text: str) -> str:
+    """' a b c ': normalised words padded with spaces, for whole-word search."""
+    return f" {' '.join(places.normalise(text))} "
+
+
 def mentions(text: str, keywords: List[str]) -> int:
     """Length of the longest keyword found as whole words in text (0 if none)."""
-    padded = f" {' '.join(places.normalise(text))} "
-    found = [len(k) for k in keywords if f" {' '.join(places.normalise(k))} " in padded]
-    return max(found, default=0)
+    padded = _words(text)
+    return max((len(k) for k in keywords if _words(k) in padded), default=0)
 
 
 def breakdown(turn: Turn) -> str:

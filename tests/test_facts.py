@@ -88,7 +88,7 @@ DELETE = object()
     (lambda d: d["plkk"]["by_type"][0].pop("label"), "plkk.by_type[0].label", "is missing"),
     (lambda d: d["plkk"].update(facilities=[{"name": "RS Contoh", "type": "rs_swasta",
                                              "regency_code": "6171"}]),
-     "plkk.by_type[0].count", "says 54 but plkk.facilities lists 0 of type puskesmas"),
+     "plkk.by_type[0].count", "says 54 but plkk.facilities has 0 of type puskesmas"),
 ])
 def test_schema_errors_name_file_field_and_problem(tmp_path, change, field, problem):
     path = facts_copy(tmp_path, change)
