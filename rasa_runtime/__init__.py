@@ -1,16 +1,18 @@
-"""How this project runs Rasa 3.6.21: a tracker store that keeps every event but loads only what
-prediction needs, a lock store chosen by the environment, and one speed fix.
+"""How this project runs Rasa 3.6.21.
+
+- tracker_store: keeps every event, but gives prediction only the recent ones (SQLite or PostgreSQL)
+- lock_store: in memory, or Redis (atomic) when several Rasa instances share conversations
+- patches: two speed fixes (action-response validation, kept-alive action-server connection)
+- action_guard: never silence when the action server is down or slow
+- input_limits: messages cut to 2,000 characters and cleaned before NLU, for every channel
 
 endpoints.yml names `rasa_runtime.tracker_store.BoundedSQLTrackerStore`, so every Rasa process of
-the project imports this package at start, and the fix below is applied before the first message.
+the project imports this package at start, and the fixes below are in place before the first
+message.
 """
 
-from rasa_runtime import patches
+from rasa_runtime import action_guard, input_limits, patches
 
 patches.apply()
-
-# Never silence when the action server is down or slow; long and odd input cut and cleaned.
-from rasa_runtime import action_guard, input_limits  # noqa: E402
-
 action_guard.register()
 input_limits.register()
