@@ -36,6 +36,7 @@ help:
 	@echo "make telegram the Telegram bot's webhook server (docs/telegram.md)"
 	@echo "make evaluate NLU figures on the holdout and 5-fold cross-validation (docs/nlu.md)"
 	@echo "make bench    latency and throughput against a plain rasa init bot (docs/performance.md)"
+	@echo "make bench-places  how fast a place name is resolved"
 	@echo "make purge DAYS=N  delete conversations older than N days (docs/production.md)"
 
 install: $(VENV)/.installed
