@@ -22,6 +22,8 @@ from typing import Iterator, List, Optional
 
 import pytest
 
+from servers import stop_process
+
 POSTGRES_PORT, REDIS_PORT = 18432, 18379
 DB_USER, DB_PASSWORD, DB_NAME = "rasa", "rasa-test-password", "rasa"
 
@@ -184,13 +186,7 @@ class Redis:
 
     def stop(self) -> None:
         """Stops redis-server (kills it after 10 s) and removes its directory."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=10)
         if self.root:
             shutil.rmtree(self.root, ignore_errors=True)
         self.process = self.root = None

@@ -30,6 +30,17 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 1
     raise RuntimeError(f"server not up after {seconds}s:\n{log.read_text()[-3000:]}")
 
 
+def stop_process(process: Optional[subprocess.Popen], timeout: float) -> None:
+    """Terminates a running process; kills it when it is still running after `timeout` seconds."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Server:
     """`rasa ARGS` as a background process on loopback; its output goes to results/live/NAME.log."""
 
@@ -49,13 +60,7 @@ class Server:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=20)
 
     def __enter__(self) -> "Server":
         return self.start()
