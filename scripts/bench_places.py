@@ -1,23 +1,40 @@
-"""How fast the place finder resolves a message: the median and p95 time of `places.resolve` over
-every district and regency name, a fixed sample of villages, typos and postal codes, after the
-index is built once (its build time is printed too).
+"""The place finder measured (issue 10): how often it finds a place where there is none, how often
+it finds the right one, and how fast.
 
-Usage: python scripts/bench_places.py
+- false-place rate: the share of the place-free corpus (tests/place_corpus.py: NLU examples and
+  holdout messages without a place annotation, and tests/data/everyday_sentences.txt) for which
+  `places.resolve(text)` (expecting_place=False, as for a message in the middle of a conversation)
+  says "found" or "ambiguous"; the offenders are listed;
+- recall: the share of the place tests' cases (tests/test_places.py: every district, the sampled
+  villages, regencies, seat towns and abbreviations, typos, postal codes, places outside Kalbar)
+  that pass, each test function run on its inputs;
+- the median and p95 time of `places.resolve` over messages naming places (every district and
+  regency name, a fixed sample of villages, typos and postal codes) and over the corpus, after the
+  index is built once (its build time is printed too).
+
+Usage: python scripts/bench_places.py [--offenders N]
 """
 
+import argparse
+import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Callable, Iterable, List, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "tests"))
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from actions import places  # noqa: E402
 from actions.gazetteer import load_gazetteer, short_regency_name  # noqa: E402
+from place_corpus import Message, place_free_messages  # noqa: E402
 
 
-def messages() -> list:
+def place_messages() -> List[str]:
     """Realistic messages naming places: exact, with qualifiers, with typos, postal codes."""
     g = load_gazetteer()
     rng = random.Random(2023)
@@ -31,20 +48,95 @@ def messages() -> list:
     return texts
 
 
-def main() -> None:
-    started = time.perf_counter()
-    places.place_index()
-    build_ms = (time.perf_counter() - started) * 1000
-    texts = messages()
-    timings = []
+def false_places(messages: Iterable[Message]) -> List[Tuple[Message, places.Resolution]]:
+    """The corpus messages in which the place finder finds a Kalbar place."""
+    found = []
+    for message in messages:
+        result = places.resolve(message.text)
+        if result.status in ("found", "ambiguous"):
+            found.append((message, result))
+    return found
+
+
+def describe(message: Message, result: places.Resolution) -> str:
+    names = ", ".join(p.name for p in result.places[:3])
+    how = "typo" if result.fuzzy else "exact"
+    return f"{message.text!r} -> {result.matched!r} = {names} ({how}; {message.source})"
+
+
+def place_test_cases() -> List[Tuple[str, Callable, tuple]]:
+    """(group, test function, arguments) for every parametrised case of tests/test_places.py."""
+    import test_places as t
+
+    def values(params) -> List[tuple]:
+        return [tuple(p.values) if hasattr(p, "values") else tuple(p) for p in params]
+
+    return ([("districts", t.test_district_resolves_in_its_regency, a) for a in values(t.DISTRICT_CASES)]
+            + [("villages", t.test_village_resolves_and_names_nearest_office, (v,)) for v in t.VILLAGES]
+            + [("regencies, seats, abbreviations", t.test_regency_seat_and_abbreviation, a)
+               for a in t.REGENCY_CASES]
+            + [("typos", t.test_typo_resolves_to_the_right_place, a) for a in t.TYPOS]
+            + [("typos", t.test_typo_in_a_multi_word_name, a) for a in [
+                ("kapuas huluu", "Kabupaten Kapuas Hulu"), ("nanga pinho", "Nanga Pinoh"),
+                ("kec sungai pinyu", "Sungai Pinyuh"), ("kecamatan sui kakapp", "Sungai Kakap")]]
+            + [("postal codes", t.test_postal_code_of_one_district, (c,)) for c in t.SINGLE_POSTAL]
+            + [("postal codes", t.test_postal_code_of_several_districts_is_ambiguous, (c,))
+               for c in t.SHARED_POSTAL]
+            + [("outside Kalbar", t.test_outside_kalbar, a) for a in [
+                ("jakarta", "Jakarta"), ("kuching", "Kuching"), ("saya di surabaya", "Surabaya")]])
+
+
+def recall() -> Tuple[int, int, List[str]]:
+    """(passed, cases, failures) over the place tests' cases."""
+    passed, failures = 0, []
+    cases = place_test_cases()
+    for group, test, args in cases:
+        try:
+            test(*args)
+            passed += 1
+        except AssertionError:
+            failures.append(f"{group}: {test.__name__}{args if len(str(args)) < 80 else args[:1]}")
+    return passed, len(cases), failures
+
+
+def timings(texts: List[str]) -> List[float]:
+    result = []
     for text in texts:
         start = time.perf_counter()
         places.resolve(text)
-        timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
+        result.append((time.perf_counter() - start) * 1000)
+    return sorted(result)
+
+
+def summary(label: str, ms: List[float]) -> str:
+    return (f"{label}: {len(ms)} messages, median {statistics.median(ms):.3f} ms, "
+            f"p95 {ms[int(0.95 * len(ms)) - 1]:.3f} ms, max {ms[-1]:.3f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--offenders", type=int, default=30, help="false places to list (default 30)")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    places.place_index()
+    build_ms = (time.perf_counter() - started) * 1000
+    corpus = place_free_messages()
+    place_ms = timings(place_messages())
+    corpus_ms = timings([m.text for m in corpus])
+
+    wrong = false_places(corpus)
+    print(f"false-place rate: {len(wrong)}/{len(corpus)} place-free messages = "
+          f"{100 * len(wrong) / len(corpus):.2f} % (resolve(..., expecting_place=False) found a place)")
+    for message, result in wrong[:args.offenders]:
+        print(f"  {describe(message, result)}")
+    passed, total, failures = recall()
+    print(f"recall: {passed}/{total} cases of tests/test_places.py = {100 * passed / total:.2f} %")
+    for failure in failures[:args.offenders]:
+        print(f"  failed: {failure}")
     print(f"index built once in {build_ms:.0f} ms ({len(places.place_index().by_name)} names)")
-    print(f"resolve: {len(texts)} messages, median {statistics.median(timings):.3f} ms, "
-          f"p95 {timings[int(0.95 * len(timings)) - 1]:.3f} ms, max {timings[-1]:.3f} ms")
+    print("resolve time, " + summary("messages naming places", place_ms))
+    print("resolve time, " + summary("place-free corpus", corpus_ms))
 
 
 if __name__ == "__main__":
