@@ -6,6 +6,7 @@ message naming the file, the field and the problem when the file is broken.
 
 import sys
 
+from actions import places
 from actions.facts import FactsError, get_facts
 
 try:
@@ -13,3 +14,6 @@ try:
 except FactsError as error:
     sys.stderr.write(f"ERROR: invalid facts file: {error}\n")
     raise SystemExit(1)
+
+# the place index and word lists take about a second to build: once, at start, not on a user's turn
+places.place_index()

@@ -1,7 +1,12 @@
-"""What every custom action shares: the turn's language, the facts, and sending replies."""
+"""What every custom action shares: the turn's language, the facts, sending replies, and
+answering several questions of one message in one reply."""
 
+import importlib
+import os
+import pkgutil
 import re
-from typing import Any, Dict, List, Optional
+from datetime import date
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -27,17 +32,39 @@ MENU = [
 ]
 
 
-class Turn:
-    """One answer being written: the user's text and language, the facts, the dispatcher."""
+# Metadata key under which Rasa lists the questions of a message (rasa_runtime/questions.py).
+QUESTIONS = "questions"
+# Slots that hold a pending "which place?" question; forgotten when the user changes topic.
+PLACE_QUESTION_SLOTS = ("place_candidates", "awaiting_place")
 
-    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+
+def today() -> date:
+    """Today's date; BOT_TODAY=YYYY-MM-DD fakes it (tests of "this year")."""
+    faked = os.environ.get("BOT_TODAY")
+    return date.fromisoformat(faked) if faked else date.today()
+
+
+class Turn:
+    """One answer being written: the user's text, intent, entities and language, the facts, the
+    dispatcher. `text`, `intent` and `entities` default to the latest message; one question of a
+    message with several is a Turn of its own."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: Optional[str] = None,
+                 intent: Optional[str] = None, entities: Optional[List[Dict[str, Any]]] = None,
+                 lang: Optional[str] = None) -> None:
+        latest = tracker.latest_message or {}
         self.dispatcher = dispatcher
         self.tracker = tracker
         self.facts = get_facts()
-        self.text: str = tracker.latest_message.get("text") or ""
-        self.lang = detect_language(self.text, tracker.get_slot("language"))
-        metadata = tracker.latest_message.get("metadata")
-        self.truncated_from = metadata.get("truncated_from") if isinstance(metadata, dict) else None
+        self.text: str = text if text is not None else latest.get("text") or ""
+        self.intent: Optional[str] = intent or (latest.get("intent") or {}).get("name")
+        self.entities: List[Dict[str, Any]] = (entities if entities is not None
+                                               else latest.get("entities") or [])
+        self.lang = lang or detect_language(self.text, tracker.get_slot("language"))
+        metadata = latest.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        self.truncated_from = metadata.get("truncated_from")
+        self.questions: List[Dict[str, Any]] = metadata.get(QUESTIONS) or []
         self.values = self._common_values()
 
     def _common_values(self) -> Dict[str, Any]:
@@ -56,7 +83,7 @@ class Turn:
 
     def render(self, template: str, /, **values: Any) -> str:
         """A template in the turn's language, filled with the common facts and `values`."""
-        return replies.render(template, self.lang, **{**self.values, **values})
+        return replies.render(template, self.lang, self.facts, **{**self.values, **values})
 
     def say(self, template: str, /, buttons: Optional[List[Dict[str, str]]] = None, **values: Any) -> None:
         """Sends one message built from a template."""
@@ -75,14 +102,32 @@ class Turn:
         return replies.month_year(section["as_of"], self.lang)
 
 
+# intent -> the action class that answers it (filled by BotAction subclasses' `intents`)
+ACTIONS_BY_INTENT: Dict[str, Type["BotAction"]] = {}
+
+
 class BotAction(Action):
-    """A custom action that answers one topic; subclasses set `action_name` and `topic`."""
+    """A custom action that answers one topic; subclasses set `action_name`, `topic` and the
+    `intents` their rules map to them (used to answer each question of a message)."""
 
     action_name = ""
     topic: Optional[str] = None
+    intents: Tuple[str, ...] = ()
+    # whether two questions of one message for this action are one question ("sy di ngabang.
+    # kantor dmn?"); an action with one answer per intent sets False
+    merge_questions = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for intent in cls.__dict__.get("intents", ()):
+            ACTIONS_BY_INTENT[intent] = cls
 
     def name(self) -> str:
         return self.action_name
+
+    def topic_of(self, turn: "Turn") -> Optional[str]:
+        """The topic this answer sets for follow-ups (`topic` unless a subclass knows better)."""
+        return self.topic
 
     def respond(self, turn: Turn) -> List[EventType]:
         """Sends the answer; returns extra events (slots)."""
@@ -96,8 +141,65 @@ class BotAction(Action):
         if not re.search(r"\w", turn.text):  # empty, blanks, emoji or punctuation only
             turn.say("empty_message", buttons=turn.menu())
             return [SlotSet("language", turn.lang)]
-        events = self.respond(turn) or []
-        context = [SlotSet("language", turn.lang)]
-        if self.topic:
-            context.append(SlotSet("topic", self.topic))
-        return context + events
+        plan = question_plan(turn) if len(turn.questions) > 1 else []
+        if len(plan) > 1:
+            return answer_questions(turn, plan)
+        return [SlotSet("language", turn.lang)] + self.answer(turn)
+
+    def answer(self, turn: Turn) -> List[EventType]:
+        """respond(), then the topic slot; a new topic forgets a pending place question."""
+        events = list(self.respond(turn) or [])
+        topic = self.topic_of(turn)
+        if topic:
+            events.insert(0, SlotSet("topic", topic))
+            if topic != "offices" and not any(e.get("name") in PLACE_QUESTION_SLOTS for e in events):
+                events[1:1] = [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
+        return events
+
+
+def _import_all_actions() -> None:
+    """Imports every module of the package, so ACTIONS_BY_INTENT knows every action (the action
+    server does this at start; tests may not)."""
+    package = importlib.import_module("actions")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"actions.{module.name}")
+
+
+def question_plan(turn: Turn) -> List[Tuple[Type[BotAction], Dict[str, Any]]]:
+    """The questions of a message grouped by the action that answers them, in the order they
+    were asked: [(action class, {"text", "intent", "entities"})]. Questions that one action
+    answers are joined into one text ("sy di ngabang. kantor dmn?" stays one office question)."""
+    _import_all_actions()
+    plan: List[Tuple[Type[BotAction], Dict[str, Any]]] = []
+    for question in turn.questions:
+        action = ACTIONS_BY_INTENT.get(question.get("intent"))
+        if action is None:
+            continue
+        for planned, merged in plan:
+            if planned is action and (action.merge_questions or merged["intent"] == question["intent"]):
+                merged["text"] += ". " + question["text"]
+                merged["entities"] = merged["entities"] + (question.get("entities") or [])
+                break
+        else:
+            plan.append((action, {"text": question["text"], "intent": question["intent"],
+                                  "entities": list(question.get("entities") or [])}))
+    return plan
+
+
+def answer_questions(turn: Turn, plan: List[Tuple[Type[BotAction], Dict[str, Any]]]) -> List[EventType]:
+    """Answers each question of a message in order, as one reply (paragraphs), with the buttons
+    of every answer; the slots of the last answer win."""
+    texts: List[str] = []
+    buttons: List[Dict[str, Any]] = []
+    events: List[EventType] = [SlotSet("language", turn.lang)]
+    for action, question in plan:
+        collected = CollectingDispatcher()
+        sub_turn = Turn(collected, turn.tracker, text=question["text"], intent=question["intent"],
+                        entities=question["entities"], lang=turn.lang)
+        events += action().answer(sub_turn)
+        for message in collected.messages:
+            if message.get("text"):
+                texts.append(message["text"])
+            buttons += message.get("buttons") or []
+    turn.say_text("\n\n".join(texts), buttons=buttons)
+    return events

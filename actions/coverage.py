@@ -12,6 +12,7 @@ class ActionCoverage(BotAction):
     """The share of workers in Kalbar protected by Jamsostek."""
 
     action_name = "action_coverage"
+    intents = ("ask_coverage",)
     topic = "coverage"
 
     def respond(self, turn: Turn) -> List[EventType]:

@@ -33,17 +33,22 @@ class FactsError(ValueError):
 
 # --- schema -----------------------------------------------------------------------------------
 # A schema is a type (str, int, float, bool), a tuple of allowed types (None = may be empty),
-# a dict of field -> schema (all fields required), or a one-item list [schema] for a list.
+# a dict of field -> schema (fields required, except those whose name ends in "?"), a one-item
+# list [schema] for a list, or SOURCES (one source id, or a non-empty list of them).
 
 TEXT = str
 NUMBER = (int, float)
 MAYBE_TEXT = (str, type(None))
 BILINGUAL = {"id": TEXT, "en": TEXT}
+BILINGUAL_LIST = {"id": [TEXT], "en": [TEXT]}
+SOURCES = "source ids"
 
 SCHEMA: Dict[str, Any] = {
     "sources": [{"id": TEXT, "title": TEXT, "publisher": TEXT, "date": TEXT, "url": MAYBE_TEXT}],
     "organisation": {"name": TEXT, "region": TEXT, "source": TEXT, "as_of": TEXT},
-    "contacts": {"call_centre": TEXT, "source": TEXT, "as_of": TEXT},
+    "contacts": {"call_centre": TEXT, "call_centre_hours": TEXT, "source": SOURCES, "as_of": TEXT},
+    "official_channels": {"email": TEXT, "website": TEXT, "instagram": TEXT, "x": TEXT,
+                          "source": SOURCES, "as_of": TEXT},
     "coverage": {"percent": NUMBER, "source": TEXT, "as_of": TEXT},
     "offices": {
         "source": TEXT,
@@ -115,7 +120,47 @@ SCHEMA: Dict[str, Any] = {
         },
     },
     "bpjs_kesehatan": {"note": BILINGUAL, "source": TEXT, "as_of": TEXT},
+    # one item a year; `held: true` needs legal_basis, amount_rupiah and recipients
+    "bsu_years": [{
+        "year": int, "held": bool, "source": SOURCES, "as_of": TEXT,
+        "legal_basis?": TEXT, "amends?": TEXT, "promulgated?": TEXT, "closed?": TEXT,
+        "amount_rupiah?": int, "monthly_rupiah?": int, "months?": BILINGUAL, "paid?": BILINGUAL,
+        "recipients?": int, "second_round?": bool, "second_round_as_of?": TEXT,
+        "citizenship?": BILINGUAL, "membership?": BILINGUAL, "max_wage_rupiah?": int,
+        "max_wage_exception?": BILINGUAL, "excluded?": BILINGUAL_LIST, "channels?": [TEXT],
+    }],
+    "bsu_info": {"official_site": TEXT, "no_new_policy_as_of": TEXT, "source": SOURCES,
+                 "as_of": TEXT},
+    "jht": {
+        "name": TEXT, "abbreviation": TEXT, "description": BILINGUAL, "legal_basis": TEXT,
+        "full_payout_age": int, "full_payout_reasons": BILINGUAL_LIST, "waiting_months": int,
+        "partial_min_years": int, "partial_retirement_percent": NUMBER,
+        "partial_housing_percent": NUMBER, "documents": BILINGUAL_LIST, "lapak_asik": TEXT,
+        "tracking_feature": TEXT, "source": SOURCES, "as_of": TEXT,
+    },
+    "benefits": {
+        "legal_basis": TEXT, "amends": TEXT, "transport_land_rupiah": int,
+        "transport_sea_rupiah": int, "transport_air_rupiah": int, "home_care_months": int,
+        "home_care_max_rupiah": int, "work_death_wage_multiple": int, "jkm_total_rupiah": int,
+        "jkm_lump_sum_rupiah": int, "jkm_periodic_rupiah": int, "jkm_funeral_rupiah": int,
+        "scholarship_children": int, "scholarship_max_rupiah": int,
+        "scholarship_jkm_min_years": int, "membership_check_app": TEXT, "source": SOURCES,
+        "as_of": TEXT,
+    },
+    "membership": {
+        "informal_name": TEXT, "informal_abbreviation": TEXT,
+        "informal_min_contribution_rupiah": int, "informal_min_programmes": [TEXT],
+        "informal_with_jht_rupiah": int, "types": BILINGUAL_LIST, "register_data": BILINGUAL_LIST,
+        "source": SOURCES, "as_of": TEXT,
+    },
+    "jmo_account": {
+        "forgot_password_menu": TEXT, "forgot_password_needs": BILINGUAL_LIST,
+        "forgot_account_menu": TEXT, "forgot_account_needs": BILINGUAL_LIST,
+        "forgot_account_button": TEXT, "face_check_tips": BILINGUAL_LIST, "digital_card": TEXT,
+        "source": SOURCES, "as_of": TEXT,
+    },
 }
+BSU_HELD_NEEDS = ("legal_basis", "amount_rupiah", "recipients")
 
 TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true/false",
               type(None): "empty", dict: "a mapping", list: "a list"}
@@ -127,12 +172,19 @@ def _type_name(types: Any) -> str:
 
 
 def _check(value: Any, schema: Any, field: str, path: Path) -> None:
-    if isinstance(schema, dict):
+    if schema == SOURCES:
+        ids = value if isinstance(value, list) else [value]
+        if not ids or not all(isinstance(i, str) and i.strip() for i in ids):
+            raise FactsError(path, field, f"must be a source id or a list of them, found {value!r}")
+    elif isinstance(schema, dict):
         if not isinstance(value, dict):
             raise FactsError(path, field, f"must be a mapping, found {_type_name(type(value))}")
         for key, sub in schema.items():
+            optional, key = key.endswith("?"), key.rstrip("?")
             where = f"{field}.{key}" if field else key
             if key not in value:
+                if optional:
+                    continue
                 raise FactsError(path, where, "is missing")
             _check(value[key], sub, where, path)
     elif isinstance(schema, list):
@@ -153,22 +205,13 @@ def _check(value: Any, schema: Any, field: str, path: Path) -> None:
 
 
 def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) -> None:
-    source_ids = {s["id"] for s in facts["sources"]}
-
-    def check_source(field: str, source_id: str) -> None:
-        if source_id not in source_ids:
-            raise FactsError(path, field, f"names source '{source_id}', which is not in 'sources'")
-
-    for section, value in facts.items():
-        if isinstance(value, dict):
-            for key, sub in value.items():
-                if key.endswith("source"):
-                    check_source(f"{section}.{key}", sub)
-                if isinstance(sub, dict) and "source" in sub:
-                    check_source(f"{section}.{key}.source", sub["source"])
-    for i, feature in enumerate(facts["jmo"]["features"]):
-        if "source" in feature:
-            check_source(f"jmo.features[{i}].source", feature["source"])
+    _check_sources(facts, path)
+    _check_unique(path, "bsu_years", [str(y["year"]) for y in facts["bsu_years"]])
+    for i, year in enumerate(facts["bsu_years"]):
+        for needed in BSU_HELD_NEEDS if year["held"] else ():
+            if needed not in year:
+                raise FactsError(path, f"bsu_years[{i}].{needed}",
+                                 f"is missing: BSU {year['year']} is marked as held")
 
     if not 0 <= facts["coverage"]["percent"] <= 100:
         raise FactsError(path, "coverage.percent", "must be between 0 and 100")
@@ -210,6 +253,36 @@ def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) ->
     _check_unique(path, "jmo.features", [f["key"] for f in facts["jmo"]["features"]])
     if not facts["jmo"]["features"]:
         raise FactsError(path, "jmo.features", "must list at least one feature")
+
+
+def _check_sources(facts: Dict[str, Any], path: Path) -> None:
+    """Every `source`/`*_source` names ids of `sources`; every section with an `as_of` date names
+    its source, and every section that names a source has an `as_of` date."""
+    source_ids = {s["id"] for s in facts["sources"]}
+
+    def walk(value: Any, field: str) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{field}[{i}]")
+            return
+        if not isinstance(value, dict):
+            return
+        keys = [k for k in value if k == "source" or k.endswith("_source")]
+        for key in keys:
+            ids = value[key] if isinstance(value[key], list) else [value[key]]
+            for source_id in ids:
+                if source_id not in source_ids:
+                    raise FactsError(path, f"{field}.{key}",
+                                     f"names source '{source_id}', which is not in 'sources'")
+        if field and "as_of" in value and not keys:
+            raise FactsError(path, f"{field}.source", "is missing: every dated fact needs a source")
+        if field and "source" in value and "as_of" not in value and "." not in field:
+            raise FactsError(path, f"{field}.as_of", "is missing: every sourced section needs a date")
+        for key, sub in value.items():
+            if key != "sources":
+                walk(sub, f"{field}.{key}" if field else key)
+
+    walk(facts, "")
 
 
 def _check_count(path: Path, field: str, declared: int, list_field: str,

@@ -1,7 +1,7 @@
 """Follow-up questions that lean on the topic of the conversation ("di kalbar ada berapa?",
 "syaratnya apa?")."""
 
-from typing import List
+from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
@@ -10,8 +10,17 @@ from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
-from actions.plkk import ActionPlkkCount, ActionPlkkTreatment
+from actions.plkk import ActionPlkkCount, ActionPlkkTreatment, mentions
 from actions.small_talk import ActionHelp
+
+# Words that name a topic in a follow-up, besides the abbreviations in the facts file.
+TOPIC_WORDS = {
+    "plkk": ["faskes", "rumah sakit", "rs", "puskesmas", "klinik", "hospital", "hospitals"],
+    "bsu": ["subsidi upah", "subsidi", "bantuan upah", "wage subsidy"],
+    "jmo": ["aplikasi", "app"],
+    "offices": ["kantor", "kntr", "cabang", "unit layanan", "office", "offices"],
+    "coverage": ["cakupan", "coverage", "persen", "percent"],
+}
 
 # The action that answers "how many?" for each topic.
 COUNT_ANSWERS = {
@@ -25,13 +34,29 @@ COUNT_MENU = [("menu_offices", "/ask_offices"), ("menu_plkk_count", "/ask_plkk_c
               ("menu_bsu_kalbar", "/ask_bsu_kalbar")]
 
 
+def named_topic(turn: Turn) -> Optional[str]:
+    """The topic a follow-up names itself ("kalau plkk ada berapa?"): it beats the topic of the
+    conversation. Words: the abbreviations of the facts file and TOPIC_WORDS."""
+    words = {"plkk": [turn.facts["plkk"]["abbreviation"], *TOPIC_WORDS["plkk"]],
+             "bsu": [turn.facts["bsu"]["abbreviation"], *TOPIC_WORDS["bsu"]],
+             "jmo": [turn.facts["jmo"]["abbreviation"], *TOPIC_WORDS["jmo"]],
+             "offices": TOPIC_WORDS["offices"], "coverage": TOPIC_WORDS["coverage"]}
+    scored = [(mentions(turn.text, [w.lower() for w in keywords]), topic)
+              for topic, keywords in words.items()]
+    score, topic = max(scored)
+    return topic if score else None
+
+
 class ActionHowMany(BotAction):
-    """'How many?' answered for the topic of the conversation, or a question back."""
+    """'How many?' answered for the topic the message names, else the topic of the conversation,
+    or a question back."""
 
     action_name = "action_how_many"
+    intents = ("ask_how_many",)
 
     def respond(self, turn: Turn) -> List[EventType]:
-        answer = COUNT_ANSWERS.get(turn.tracker.get_slot("topic"))
+        topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        answer = COUNT_ANSWERS.get(topic)
         if answer:
             return answer().respond(turn)
         buttons = [{"title": turn.render(title), "payload": payload} for title, payload in COUNT_MENU]
@@ -51,7 +76,9 @@ class ActionRequirements(BotAction):
     """'What are the requirements?' answered for the topic of the conversation, else the menu."""
 
     action_name = "action_requirements"
+    intents = ("ask_requirements",)
 
     def respond(self, turn: Turn) -> List[EventType]:
-        answer = REQUIREMENT_ANSWERS.get(turn.tracker.get_slot("topic"), ActionHelp)
+        topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        answer = REQUIREMENT_ANSWERS.get(topic, ActionHelp)
         return answer().respond(turn)

@@ -153,7 +153,7 @@ def answer_nearest_office(turn: Turn, explicit_request: bool) -> List[EventType]
     explicit_request: the user asked for an office (so a message without a place gets the
     question "where are you?") rather than only naming a place.
     """
-    entities = turn.tracker.latest_message.get("entities") or []
+    entities = turn.entities
     location = parse_location(turn.text, entities)
     if location is not None:
         return answer_location(turn, location)
@@ -169,7 +169,10 @@ def answer_nearest_office(turn: Turn, explicit_request: bool) -> List[EventType]
         if len(chosen) == 1:
             return answer_place(turn, chosen[0])
 
-    found = places.resolve(query, index)
+    # in an office request, or an answer to the bot's place question, a village named like a
+    # word ("bangun") counts; in any other message it must be qualified ("desa bangun")
+    awaiting = bool(turn.tracker.get_slot("awaiting_place"))
+    found = places.resolve(query, index, expecting_place=explicit_request or awaiting)
     if found.status == "found":
         return answer_place(turn, found.places[0], found.postal_code)
     if found.status == "ambiguous":
@@ -180,6 +183,10 @@ def answer_nearest_office(turn: Turn, explicit_request: bool) -> List[EventType]
     if explicit_request and not entity_place:
         turn.say("ask_place")
         return [SlotSet("awaiting_place", True)]
+    qualified = any(token in places.QUALIFIERS for token in places.normalise(query))
+    if not (awaiting or entity_place or qualified):  # no place, none asked for: not a place answer
+        turn.say("fallback", buttons=turn.menu())
+        return []
     turn.say("place_unknown")
     return [SlotSet("awaiting_place", True)]
 
@@ -188,6 +195,7 @@ class ActionOffices(BotAction):
     """Lists the branch offices and service units, with their counts."""
 
     action_name = "action_offices"
+    intents = ("ask_offices",)
     topic = "offices"
 
     def respond(self, turn: Turn) -> List[EventType]:
@@ -206,8 +214,8 @@ class ActionNearestOffice(BotAction):
     """The nearest office to a named place, a postal code or a shared location."""
 
     action_name = "action_nearest_office"
+    intents = ("ask_nearest_office", "inform_place", "share_location")
     topic = "offices"
 
     def respond(self, turn: Turn) -> List[EventType]:
-        intent = (turn.tracker.latest_message.get("intent") or {}).get("name")
-        return answer_nearest_office(turn, explicit_request=intent == "ask_nearest_office")
+        return answer_nearest_office(turn, explicit_request=turn.intent == "ask_nearest_office")

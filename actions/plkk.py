@@ -40,6 +40,7 @@ class ActionPlkkDefinition(BotAction):
     """What a PLKK is."""
 
     action_name = "action_plkk_definition"
+    intents = ("ask_plkk_definition",)
     topic = "plkk"
 
     def respond(self, turn: Turn) -> List[EventType]:
@@ -54,6 +55,7 @@ class ActionPlkkCount(BotAction):
     """How many PLKK there are in Kalbar, in all or of one facility type."""
 
     action_name = "action_plkk_count"
+    intents = ("ask_plkk_count",)
     topic = "plkk"
 
     def respond(self, turn: Turn) -> List[EventType]:
@@ -72,6 +74,7 @@ class ActionPlkkTreatment(BotAction):
     """Where to get treated after a work accident."""
 
     action_name = "action_plkk_treatment"
+    intents = ("ask_plkk_treatment",)
     topic = "plkk"
 
     def respond(self, turn: Turn) -> List[EventType]:
@@ -85,6 +88,7 @@ class ActionPlkkFind(BotAction):
     """How to find a PLKK; lists facilities by name only where the facts file has them."""
 
     action_name = "action_plkk_find"
+    intents = ("ask_plkk_find",)
     topic = "plkk"
 
     def respond(self, turn: Turn) -> List[EventType]:

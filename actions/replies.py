@@ -3,7 +3,7 @@
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import yaml
 
@@ -26,13 +26,56 @@ def templates() -> Dict[str, Dict[str, str]]:
 
 
 def placeholders(template: str) -> List[str]:
-    """The {names} a template needs."""
+    """The {names} a template needs (dotted fact paths included, without format specs)."""
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
-def render(name: str, lang: str, /, **values: Any) -> str:
-    """The template `name` in language `lang`, filled with `values` (a missing value raises)."""
-    return templates()[name][lang].strip().format(**values)
+def render(name: str, lang: str, /, facts: Optional[Dict[str, Any]] = None, **values: Any) -> str:
+    """The template `name` in language `lang`, filled with `values` and, for dotted fields such as
+    `{jht.waiting_months}`, with `facts` (a missing value raises KeyError)."""
+    return FactsFormatter(facts or {}, lang).format(templates()[name][lang].strip(), **values)
+
+
+class FactsFormatter(string.Formatter):
+    """str.format where a field is a value given by name or a dotted path into the facts.
+
+    `{name}` is a value passed to format; `{jht.waiting_months}` walks the facts (a first part
+    that is a passed value walks that value: `{year.recipients}`); `{x.y.1}` indexes a list. A
+    bilingual mapping {id, en} gives the text of the language. Format specs: `rupiah`, `number`,
+    `percent`, `month` ('2023-01-17' -> 'Januari 2023'), `date` ('2022-12-27' -> '27 Desember 2022'),
+    `and` / `or` (a list joined).
+    """
+
+
+    def __init__(self, facts: Dict[str, Any], lang: str) -> None:
+        super().__init__()
+        self.facts, self.lang = facts, lang
+
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Dict[str, Any]) -> Any:
+        first, *rest = field_name.split(".")
+        value = kwargs[first] if first in kwargs else self.facts[first]
+        for part in [*rest, None]:
+            if isinstance(value, dict) and set(value) == {"id", "en"}:
+                value = value[self.lang]
+            if part is not None:
+                value = value[int(part)] if isinstance(value, list) else value[part]
+        return value, first
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        lang = self.lang
+        if format_spec == "rupiah":
+            return rupiah(value, lang)
+        if format_spec == "number":
+            return number(value, lang)
+        if format_spec == "percent":
+            return percent(value, lang)
+        if format_spec == "month":
+            return month_year(value, lang)
+        if format_spec == "date":
+            return day_month_year(value, lang)
+        if format_spec in ("and", "or"):
+            return join(value, lang, alternative=format_spec == "or")
+        return super().format_field(value, format_spec)
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
@@ -70,6 +113,14 @@ def month_year(as_of: str, lang: str) -> str:
     if len(parts) < 2:
         return parts[0]
     return f"{MONTHS[lang][int(parts[1]) - 1]} {parts[0]}"
+
+
+def day_month_year(date: str, lang: str) -> str:
+    """'2022-12-27' -> '27 Desember 2022' / '27 December 2022'; a shorter date as month_year."""
+    parts = date.split("-")
+    if len(parts) < 3:
+        return month_year(date, lang)
+    return f"{int(parts[2])} {month_year(date, lang)}"
 
 
 def join(items: Sequence[str], lang: str, alternative: bool = False) -> str:

@@ -1,19 +1,21 @@
 """Greeting, thanks, goodbye, bot challenge, the help menu, BPJS Kesehatan questions, questions
 out of scope, and messages the bot did not understand."""
 
+import json
 from typing import List
 
 from rasa_sdk.events import EventType
 
 from actions import places
 from actions.base import BotAction, Turn
-from actions.offices import answer_nearest_office
+from actions.offices import answer_nearest_office, place_label
 
 
 class ActionGreet(BotAction):
     """Greets and shows what the bot can do."""
 
     action_name = "action_greet"
+    intents = ("greet",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         turn.say("greet", buttons=turn.menu())
@@ -24,6 +26,7 @@ class ActionGoodbye(BotAction):
     """Says goodbye with the call centre."""
 
     action_name = "action_goodbye"
+    intents = ("goodbye",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         turn.say("goodbye")
@@ -34,6 +37,7 @@ class ActionThanks(BotAction):
     """Answers thanks."""
 
     action_name = "action_thanks"
+    intents = ("thanks",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         turn.say("thanks")
@@ -44,6 +48,7 @@ class ActionBotChallenge(BotAction):
     """Says it is a bot and how to reach a person."""
 
     action_name = "action_bot_challenge"
+    intents = ("bot_challenge",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         turn.say("bot_challenge")
@@ -54,6 +59,7 @@ class ActionHelp(BotAction):
     """The help menu, with buttons."""
 
     action_name = "action_help"
+    intents = ("ask_help",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         turn.say("help", buttons=turn.menu())
@@ -64,6 +70,7 @@ class ActionBpjsKesehatan(BotAction):
     """BPJS Kesehatan is a different agency."""
 
     action_name = "action_bpjs_kesehatan"
+    intents = ("ask_bpjs_kesehatan",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         turn.say("bpjs_kesehatan", note=turn.facts["bpjs_kesehatan"]["note"][turn.lang])
@@ -74,10 +81,11 @@ class ActionOutOfScope(BotAction):
     """Says what the bot can do, with the call centre."""
 
     action_name = "action_out_of_scope"
+    intents = ("out_of_scope",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         outside = places.resolve(turn.text)
-        if outside.status == "outside":
+        if outside.status == "outside" and outside.essential:  # "kalau di Kuching?"
             turn.say("place_outside", place=outside.outside)
             return []
         turn.say("out_of_scope", buttons=turn.menu())
@@ -85,14 +93,24 @@ class ActionOutOfScope(BotAction):
 
 
 class ActionFallback(BotAction):
-    """A message the bot did not understand: a place (when the bot asked for one, or when the
-    message names a Kalbar place), otherwise what the bot can do."""
+    """A message the bot did not understand. The nearest office only when the bot had asked for a
+    place or the message is essentially a place ("sy di sungai pinyuh"); an unclear message that
+    merely names a place gets the office for that place as a button, with the menu; anything else,
+    what the bot can do."""
 
     action_name = "action_fallback"
 
     def respond(self, turn: Turn) -> List[EventType]:
-        awaiting = turn.tracker.get_slot("awaiting_place")
-        if awaiting or places.resolve(turn.text).status in ("found", "ambiguous", "outside"):
+        if turn.tracker.get_slot("awaiting_place"):
             return answer_nearest_office(turn, explicit_request=False)
+        found = places.resolve(turn.text)
+        if found.status != "none" and found.essential:
+            return answer_nearest_office(turn, explicit_request=False)
+        if found.status == "found":
+            place = found.places[0]
+            offer = {"title": turn.render("fallback_office_offer", place=place_label(place)),
+                     "payload": "/inform_place" + json.dumps({"place": place.code})}
+            turn.say("fallback", buttons=[offer] + turn.menu())
+            return []
         turn.say("fallback", buttons=turn.menu())
         return []

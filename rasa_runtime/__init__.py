@@ -5,14 +5,16 @@
 - patches: two speed fixes (action-response validation, kept-alive action-server connection)
 - action_guard: never silence when the action server is down or slow
 - input_limits: messages cut to 2,000 characters and cleaned before NLU, for every channel
+- questions: several questions in one message, each parsed on its own
 
 endpoints.yml names `rasa_runtime.tracker_store.BoundedSQLTrackerStore`, so every Rasa process of
 the project imports this package at start, and the fixes below are in place before the first
 message.
 """
 
-from rasa_runtime import action_guard, input_limits, patches
+from rasa_runtime import action_guard, input_limits, patches, questions
 
 patches.apply()
 action_guard.register()
+questions.register()
 input_limits.register()

@@ -4,6 +4,9 @@
    confusion matrix, histograms). Rasa reports the raw DIET intent: it undoes the FallbackClassifier.
 2. The same holdout parsed in-process with the trained model, as the bot sees it (a low-confidence
    or ambiguous message becomes `nlu_fallback`). The targets are checked on these figures.
+   The second holdout, tests/nlu_holdout_near.yml (questions next to the four topics: JHT,
+   benefits, accounts, BSU by year, channels), is measured the same way with its own targets,
+   among them the wrong-topic rate: messages answered with another topic's answer.
 3. 5-fold cross-validation on data/nlu (`rasa test nlu --cross-validation`) -> results/cross_validation/
    (skipped with --no-cv: it trains five models).
 
@@ -30,6 +33,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 PROJECT = Path(__file__).resolve().parent.parent
 HOLDOUT = PROJECT / "tests" / "nlu_holdout.yml"
+HOLDOUT_NEAR = PROJECT / "tests" / "nlu_holdout_near.yml"
 NLU_DATA = PROJECT / "data" / "nlu"
 MODEL = PROJECT / "models" / "bpjstk-kalbar.tar.gz"
 RESULTS = PROJECT / "results"
@@ -40,6 +44,10 @@ TARGETS = {  # metric: (threshold, "min" or "max")
     "intent_macro_f1": (0.93, "min"),
     "place_f1": (0.95, "min"),
     "oos_answered_rate": (0.02, "max"),
+}
+TARGETS_NEAR = {
+    "intent_accuracy": (0.93, "min"),
+    "wrong_topic_rate": (0.03, "max"),
 }
 OUT_OF_SCOPE, FALLBACK = "out_of_scope", "nlu_fallback"
 NOT_ANSWERED = {OUT_OF_SCOPE, FALLBACK}
@@ -237,6 +245,27 @@ def score(examples: Sequence[Example], predictions: Sequence[Prediction]) -> Dic
     }
 
 
+def same_answer(intent: str, other: str) -> bool:
+    """Whether two intents are answered by the same custom action (inform_place and
+    ask_nearest_office both get the nearest office)."""
+    sys.path.insert(0, str(PROJECT))
+    from actions import base
+
+    base._import_all_actions()
+    action = base.ACTIONS_BY_INTENT.get(intent)
+    return action is not None and action is base.ACTIONS_BY_INTENT.get(other)
+
+
+def wrong_topic_rate(examples: Sequence[Example], predictions: Sequence[Prediction]) -> float:
+    """Share of messages answered with another topic's answer: the bot's intent is neither the
+    expected one (nor one the same action answers) nor a 'cannot help' (out of scope, fallback),
+    which at least does not mislead."""
+    wrong = [e for e, p in zip(examples, predictions)
+             if p.intent not in NOT_ANSWERED and p.intent != e.intent
+             and not same_answer(p.intent, e.intent)]
+    return len(wrong) / len(examples)
+
+
 def confusions(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, Dict[str, int]]:
     """For each expected intent, the wrong intents it was predicted as, with counts."""
     found: Dict[str, Counter] = {}
@@ -246,10 +275,10 @@ def confusions(gold: Sequence[str], predicted: Sequence[str]) -> Dict[str, Dict[
     return {g: dict(c.most_common()) for g, c in sorted(found.items())}
 
 
-def target_results(metrics: Dict) -> Dict[str, Dict]:
+def target_results(metrics: Dict, targets: Optional[Dict] = None) -> Dict[str, Dict]:
     """Each target with its measured value and whether it passes."""
     results = {}
-    for name, (threshold, kind) in TARGETS.items():
+    for name, (threshold, kind) in (targets or TARGETS).items():
         value = metrics[name]
         passed = value >= threshold if kind == "min" else value <= threshold
         results[name] = {"value": value, "target": threshold, "kind": kind, "pass": passed}
@@ -363,6 +392,25 @@ def summary_markdown(metrics: Dict) -> str:
                      + (f"; predicted as {confused}" if confused else ""))
     if not weak:
         lines.append("- none")
+    near = metrics["holdout_near"]
+    lines += ["", "## Second holdout: questions next to the four topics", "",
+              f"`tests/nlu_holdout_near.yml`, {near['messages']} messages, as the bot answers.", "",
+              "| metric | measured | target | result |", "| --- | --- | --- | --- |"]
+    for name, t in metrics["targets_near"].items():
+        sign = ">=" if t["kind"] == "min" else "<="
+        lines.append(f"| {name} | {fmt(t['value'])} | {sign} {t['target']} | "
+                     f"{'PASS' if t['pass'] else 'FAIL'} |")
+    lines += [f"| intent macro-F1 | {fmt(near['intent_macro_f1'])} | | |",
+              f"| place F1 (token) | {fmt(near['place_f1'])} | | |",
+              f"| messages sent to the fallback | {near['fallbacks']} | | |"]
+    weak = {k: v for k, v in near["per_intent"].items() if v["f1"] < 0.9}
+    lines += ["", "Intents below F1 0.9 (second holdout):", ""]
+    for name, s in sorted(weak.items(), key=lambda kv: kv[1]["f1"]):
+        confused = ", ".join(f"{k} x{v}" for k, v in near["confusions"].get(name, {}).items())
+        lines.append(f"- {name}: F1 {fmt(s['f1'])} (n={int(s['support'])})"
+                     + (f"; predicted as {confused}" if confused else ""))
+    if not weak:
+        lines.append("- none")
     lines += ["", "## Cross-validation (5 folds on data/nlu)", ""]
     if cv:
         folds = cv["fold_means"]
@@ -390,9 +438,9 @@ def mean_std(pair: Optional[List[float]]) -> str:
     return "n/a" if not pair else f"{pair[0]:.3f} ({pair[1]:.3f})"
 
 
-def worst_markdown(worst: Sequence[Dict]) -> str:
+def worst_markdown(worst: Sequence[Dict], holdout: Path = HOLDOUT) -> str:
     """results/nlu_worst.md: the worst misclassifications as a table."""
-    lines = ["# The 20 worst holdout misclassifications", "",
+    lines = [f"# The 20 worst misclassifications of {holdout.relative_to(PROJECT)}", "",
              "Sorted by DIET's confidence in its best intent, highest first. `predicted` is what the "
              "bot does (`nlu_fallback` when the FallbackClassifier steps in).", "",
              "| # | text | expected | predicted | DIET best intent | confidence |",
@@ -422,6 +470,13 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
     metrics["targets"] = target_results(metrics["holdout"])
     metrics["worst"] = worst_errors(examples, predictions)
 
+    near = load_holdout(HOLDOUT_NEAR)
+    near_predictions = asyncio.run(predict(model, [e.text for e in near]))
+    metrics["holdout_near"] = dict(score(near, near_predictions),
+                                   wrong_topic_rate=wrong_topic_rate(near, near_predictions))
+    metrics["targets_near"] = target_results(metrics["holdout_near"], TARGETS_NEAR)
+    metrics["worst_near"] = worst_errors(near, near_predictions)
+
     if run_cv:
         cv_out = RESULTS / "cross_validation"
         if cv_out.exists():
@@ -435,7 +490,9 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "nlu_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    (RESULTS / "nlu_worst.md").write_text(worst_markdown(metrics["worst"]), encoding="utf-8")
+    (RESULTS / "nlu_worst.md").write_text(worst_markdown(metrics["worst"]) + "\n"
+                                          + worst_markdown(metrics["worst_near"], HOLDOUT_NEAR),
+                                          encoding="utf-8")
     (RESULTS / "nlu_summary.md").write_text(summary_markdown(metrics), encoding="utf-8")
     return metrics
 
@@ -454,6 +511,8 @@ def main() -> int:
     metrics = evaluate(model, run_cv=not args.no_cv)
     print((RESULTS / "nlu_summary.md").read_text(encoding="utf-8"))
     failed = [name for name, t in metrics["targets"].items() if not t["pass"]]
+    failed += [f"{name} (near holdout)" for name, t in metrics["targets_near"].items()
+               if not t["pass"]]
     if args.check_targets and failed:
         print(f"targets missed: {', '.join(failed)}", file=sys.stderr)
         return 1

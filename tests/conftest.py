@@ -20,11 +20,14 @@ TRACKER_FIXTURE = json.loads((TESTS / "data" / "tracker.json").read_text(encodin
 
 
 def make_tracker(text: str, intent: str = "greet", entities: Optional[List[Dict[str, Any]]] = None,
-                 **slots: Any) -> Tracker:
-    """A tracker whose latest message is `text` classified as `intent`, with the given slots."""
+                 metadata: Optional[Dict[str, Any]] = None, **slots: Any) -> Tracker:
+    """A tracker whose latest message is `text` classified as `intent`, with the given slots (and
+    the message's metadata, e.g. {"questions": [...]})."""
     state = copy.deepcopy(TRACKER_FIXTURE)
     state["latest_message"].update(text=text, intent={"name": intent, "confidence": 0.99},
                                    entities=entities or [])
+    if metadata is not None:
+        state["latest_message"]["metadata"] = metadata
     state["events"][-1].update(text=text, parse_data=state["latest_message"])
     state["slots"].update(slots)
     return Tracker.from_dict(state)
@@ -32,10 +35,12 @@ def make_tracker(text: str, intent: str = "greet", entities: Optional[List[Dict[
 
 def run_action(action: Any, text: str, intent: str = "greet",
                entities: Optional[List[Dict[str, Any]]] = None,
+               metadata: Optional[Dict[str, Any]] = None,
                **slots: Any) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
     """Runs an action on a message; returns the dispatched messages and the slots it set."""
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, make_tracker(text, intent, entities, **slots), {}))
+    tracker = make_tracker(text, intent, entities, metadata, **slots)
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 

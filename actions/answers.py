@@ -1,0 +1,72 @@
+"""Answers that are one template filled from the facts file: JHT, work-accident and death
+benefits, informal and migrant workers, JMO account trouble, hoaxes, official channels and
+complaints (FACTS.md section 5), and office opening hours, addresses and phones.
+
+A template `answer.<intent>` in actions/replies.yml is the answer to that intent: adding a FAQ
+answer takes facts in data/facts.yml, the template, NLU examples, the intent in domain.yml and a
+rule to `action_answer` — no Python. When the question names a place in Kalbar, the nearest
+office is added (complaints, data updates and claims are done there).
+"""
+
+from typing import List, Optional
+
+from rasa_sdk.events import EventType
+
+from actions import places, replies
+from actions.base import BotAction, Turn
+from actions.offices import nearest_office_text, office_label, place_label, ranked_offices
+
+PREFIX = "answer."
+
+
+def nearest_office_line(turn: Turn) -> Optional[str]:
+    """The nearest office to the Kalbar place the question names, or None."""
+    found = places.resolve(turn.text)
+    if found.status != "found":
+        return None
+    place = found.places[0]
+    return nearest_office_text(turn, place.lat, place.lon, place_label(place), place.regency_code)
+
+
+class ActionAnswer(BotAction):
+    """The answer to a FAQ intent: its `answer.<intent>` template, plus the nearest office when
+    the question names a place."""
+
+    action_name = "action_answer"
+    merge_questions = False
+    intents = tuple(name[len(PREFIX):] for name in replies.templates() if name.startswith(PREFIX))
+
+    def topic_of(self, turn: Turn) -> Optional[str]:
+        return turn.intent
+
+    def respond(self, turn: Turn) -> List[EventType]:
+        text = turn.render(PREFIX + turn.intent)
+        office = nearest_office_line(turn)
+        turn.say_text(f"{text}\n\n{office}" if office else text)
+        return []
+
+
+class ActionOfficeDetails(BotAction):
+    """Opening hours, address and phone of the office for the place named (the details the facts
+    file has, else 'not in my data yet' and the call centre); without a place, for all offices."""
+
+    action_name = "action_office_details"
+    topic = "offices"
+    intents = ("ask_office_details",)
+
+    def respond(self, turn: Turn) -> List[EventType]:
+        found = places.resolve(turn.text, expecting_place=True)
+        if found.status != "found":
+            turn.say("office_details_any")
+            return []
+        place = found.places[0]
+        _, office = ranked_offices(turn.facts, place.lat, place.lon)[0]
+        label = office_label(turn, office)
+        if any(office[k] for k in ("address", "phone", "hours")):
+            unknown = turn.render("unknown_detail")
+            details = turn.render("office_details", **{k: office[k] or unknown
+                                                       for k in ("address", "phone", "hours")})
+            turn.say("office_named_details", office=label, details=details)
+        else:
+            turn.say("office_details_unknown", office=label)
+        return []

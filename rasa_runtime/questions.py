@@ -1,0 +1,106 @@
+"""Several questions in one message ("jht kapan cair? kantor di ngabang dimana?").
+
+After Rasa parses a message, the message is split into clauses at question marks, full stops,
+semicolons and line breaks (never at commas: "1,2 juta", "sy TKI ke brunei, bs ikut ga?"), and
+each clause is parsed on its own with the same model. A clause is a question of its own when its
+intent is confident, is not small talk, out of scope or a follow-up that leans on another clause
+("brp dpt nya"), and either is the intent of the whole message or reads as a question (a question
+mark or a question word; a clause such as "sy resign bulan lalu" is context). When at least two
+questions with different intents remain, the message's metadata gets
+`{"questions": [{"text", "intent", "confidence", "entities"}, ...]}` in the order they were
+written. The custom action that runs (actions/base.py) then answers each question in one reply.
+The intent of the whole message is left as Rasa predicted it, so rules and stories see one turn.
+
+Cost: one more NLU pass per clause, only for messages with more than one clause.
+"""
+
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from rasa.core import processor as rasa_processor
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
+
+QUESTIONS = "questions"
+MIN_CONFIDENCE = 0.6
+# a clause whose intent differs from the whole message's needs more confidence
+OTHER_INTENT_MIN_CONFIDENCE = 0.75
+# Intents that are not a question of their own inside a longer message ("halo min, ...", "sy
+# resign bulan lalu", "brp dpt nya").
+NOT_QUESTIONS = {"greet", "goodbye", "thanks", "nlu_fallback", "out_of_scope", "share_location",
+                 "inform_place", "ask_how_many", "ask_requirements"}
+MARK = "_bpjstk_questions"
+
+CLAUSE_END = re.compile(r"([?!;\n]+|(?<=\w)\.(?:\s+|$))")
+QUESTION_WORD = re.compile(
+    r"\b(apa|apakah|ape|gimana|gmn|bagaimana|gmna|dimana|dmn|dimane|mana|kemana|kapan|kpn|"
+    r"berapa|brp|bisa|bs|bisakah|bise|boleh|kenapa|knp|mengapa|siapa|adakah|tolong|mohon|"
+    r"how|what|where|when|why|who|which|can|could|is|are|do|does|should)\b", re.I)
+
+
+def clauses(text: str) -> List[Tuple[str, bool]]:
+    """The clauses of a message, each with whether it reads as a question:
+    'sy resign. kapan jht cair?' -> [('sy resign', False), ('kapan jht cair', True)]."""
+    parts = CLAUSE_END.split(text or "")
+    found = []
+    for i in range(0, len(parts), 2):
+        clause = parts[i].strip()
+        end = parts[i + 1] if i + 1 < len(parts) else ""
+        if re.search(r"\w", clause):
+            found.append((clause, "?" in end or bool(QUESTION_WORD.search(clause))))
+    return found
+
+
+def questions_in(parse_clause: Callable[[str], Dict[str, Any]], text: str,
+                 message_intent: Optional[str] = None) -> Optional[List[Dict[str, Any]]]:
+    """The questions of a message, or None when it holds fewer than two different ones.
+
+    parse_clause: text -> Rasa parse data ({"intent": {"name", "confidence"}, "entities"});
+    message_intent: the intent of the whole message.
+    """
+    parts = clauses(text)
+    if len(parts) < 2:
+        return None
+    found = []
+    for part, is_question in parts:
+        parsed = parse_clause(part)
+        intent = parsed.get("intent") or {}
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
+        if name in NOT_QUESTIONS or confidence < MIN_CONFIDENCE:
+            continue
+        if name != message_intent and (not is_question or confidence < OTHER_INTENT_MIN_CONFIDENCE):
+            continue
+        found.append({"text": part, "intent": name, "confidence": round(confidence, 4),
+                      "entities": parsed.get("entities") or []})
+    if len({q["intent"] for q in found}) < 2:
+        return None
+    return found
+
+
+def _parse_message(parse: Callable[..., Any]) -> Callable[..., Any]:
+    async def parse_message(self: rasa_processor.MessageProcessor, message: UserMessage,
+                            tracker: Optional[DialogueStateTracker] = None,
+                            only_output_properties: bool = True) -> Dict[str, Any]:
+        parse_data = await parse(self, message, tracker, only_output_properties)
+        if self.http_interpreter is None and message.text and not message.text.startswith("/"):
+            context = tracker or DialogueStateTracker.from_events(message.sender_id, [])
+
+            def parse_clause(clause: str) -> Dict[str, Any]:
+                return self._parse_message_with_graph(
+                    UserMessage(clause, sender_id=message.sender_id), context, True)
+
+            found = questions_in(parse_clause, message.text,
+                                 (parse_data.get("intent") or {}).get("name"))
+            if found:
+                message.metadata = {**(message.metadata or {}), QUESTIONS: found}
+        return parse_data
+
+    setattr(parse_message, MARK, True)
+    return parse_message
+
+
+def register() -> None:
+    """Installs the clause parsing (idempotent)."""
+    processor = rasa_processor.MessageProcessor
+    if not getattr(processor.parse_message, MARK, False):
+        processor.parse_message = _parse_message(processor.parse_message)  # type: ignore

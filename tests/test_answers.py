@@ -1,0 +1,846 @@
+"""The answers next to the four topics (issue 9): every `answer.<intent>` template through
+ActionAnswer, BSU year by year, the facts file changed without retraining and its schema errors,
+several questions in one message, follow-ups, and the JMO-feature answer's "Bisa.".
+
+Unit level: actions run on tracker fixtures (tests/conftest.py), no model needed."""
+
+import re
+
+import pytest
+import yaml
+
+from actions import facts as facts_module
+from actions.answers import ActionAnswer, ActionOfficeDetails
+from actions.base import question_plan, Turn
+from actions.bsu import ActionBsu, ActionBsuRules, ActionBsuYear
+from actions.facts import DEFAULT_FACTS_FILE, FactsError, load_facts
+from actions.followup import ActionHowMany
+from actions.jmo import ActionJmoFeature
+from conftest import make_tracker, reply_text, run_action
+from rasa_runtime.questions import clauses, questions_in
+from rasa_sdk.executor import CollectingDispatcher
+
+# --- 1. every answer.<intent>, in Indonesian and English ---------------------------------------
+
+# intent -> (Indonesian message, facts it must state), (English message, facts it must state)
+ANSWERS = {
+    "ask_jht": (
+        ("jht itu apa sih min?",
+         ["JHT (Jaminan Hari Tua)", "Permenaker 4/2022", "56 tahun", "meninggal dunia",
+          "per Mei 2024"]),
+        ("what is jht?",
+         ["JHT (Jaminan Hari Tua)", "Permenaker 4/2022", "turns 56", "as of May 2024"]),
+    ),
+    "ask_jht_payout": (
+        ("jht sy kpn bs cair? baru resign bulan lalu",
+         ["Permenaker 4/2022", "56 tahun", "masa tunggu 1 bulan", "minimal 10 tahun",
+          "per Mei 2024", "175"]),
+        ("when can I withdraw my jht after I resign?",
+         ["Permenaker 4/2022", "turns 56", "waiting period of 1 month", "at least 10 years",
+          "as of May 2024", "175"]),
+    ),
+    "ask_jht_partial": (
+        ("bisa ga ambil jht sebagian tp masih kerja",
+         ["minimal 10 tahun", "paling banyak 10%", "paling banyak 30%",
+          "lapakasik.bpjsketenagakerjaan.go.id", "per Mei 2024"]),
+        ("can I take part of my jht while I still work?",
+         ["at least 10 years", "up to 10%", "up to 30%", "lapakasik.bpjsketenagakerjaan.go.id",
+          "as of May 2024"]),
+    ),
+    "ask_jht_documents": (
+        ("syarat berkas klaim jht apa aja",
+         ["kartu peserta BPJS Ketenagakerjaan (KPJ), KTP, dan bukti sudah berhenti bekerja",
+          "lapakasik.bpjsketenagakerjaan.go.id", "Per Mei 2024"]),
+        ("what documents do I need for a jht claim",
+         ["(KPJ), your KTP (identity card) and proof that you stopped working",
+          "lapakasik.bpjsketenagakerjaan.go.id", "As of May 2024"]),
+    ),
+    "ask_jht_claim": (
+        ("cara klaim jht gmn? lewat hp bisa?",
+         ["aplikasi JMO", "sampai batas yang ditampilkan aplikasi",
+          "Lapak Asik (lapakasik.bpjsketenagakerjaan.go.id)", "kantor cabang", "Tracking Klaim",
+          "per Mei 2024"]),
+        ("how do I claim my jht online",
+         ["JMO app", "up to the limit the app shows",
+          "Lapak Asik (lapakasik.bpjsketenagakerjaan.go.id)", "branch office", "Tracking Klaim",
+          "as of May 2024"]),
+    ),
+    "ask_claim_status": (
+        ("berapa lama proses klaim jht",
+         ["tidak bisa menjanjikan waktunya", "Tracking Klaim", "175",
+          "care@bpjsketenagakerjaan.go.id"]),
+        ("how long does a jht claim take?",
+         ["cannot promise a time", "Tracking Klaim", "175", "care@bpjsketenagakerjaan.go.id"]),
+    ),
+    "ask_jkk": (
+        ("klo kecelakaan kerja biaya rs ditanggung sampai brp",
+         ["PP 82/2019", "sampai sembuh, tanpa batas biaya", "Rp5 juta lewat darat",
+          "Rp2 juta lewat laut", "Rp10 juta lewat udara", "paling lama 12 bulan",
+          "paling banyak Rp20 juta", "per Mei 2025"]),
+        ("what does the work accident benefit cover?",
+         ["PP 82/2019", "until you recover, with no cost ceiling", "IDR 5 million by land",
+          "IDR 2 million by sea", "IDR 10 million by air", "up to 12 months",
+          "up to IDR 20 million", "As of May 2025"]),
+    ),
+    "ask_death_benefit": (
+        ("klo peserta meninggal keluarganya dapet brp",
+         ["48 kali upah", "Rp42 juta", "sekaligus Rp20 juta", "berkala Rp12 juta",
+          "pemakaman Rp10 juta", "PP 82/2019", "per Mei 2025"]),
+        ("how much does the family get if a worker dies?",
+         ["48 times the last reported monthly wage", "IDR 42 million", "lump sum of IDR 20 million",
+          "IDR 12 million", "IDR 10 million for the funeral", "PP 82/2019", "as of May 2025"]),
+    ),
+    "ask_scholarship": (
+        ("beasiswa anak peserta bpjs tk brp",
+         ["2 anak", "Rp174 juta", "minimal 3 tahun", "PP 82/2019", "per Mei 2025"]),
+        ("is there a scholarship for the children of a worker who died?",
+         ["2 children", "IDR 174 million", "at least 3 years", "PP 82/2019", "as of May 2025"]),
+    ),
+    "ask_membership_check": (
+        ("kata rs kepesertaan sy ga aktif, gmn?",
+         ["e-PLKK", "tidak aktif, biaya perawatan dibayar sendiri",
+          "care@bpjsketenagakerjaan.go.id", "per Mei 2025"]),
+        ("the hospital says my membership is not active",
+         ["e-PLKK", "not active, the patient pays", "care@bpjsketenagakerjaan.go.id",
+          "As of May 2025"]),
+    ),
+    "ask_bpu": (
+        ("sy ojol bs jd peserta bpjs tk ga? iurannya brp",
+         ["Bukan Penerima Upah (BPU)", "Per Februari 2026", "Rp16.800 per bulan untuk JKK dan JKM",
+          "Rp36.800 per bulan bila ditambah JHT", "aplikasi JMO"]),
+        ("can an informal worker join, how much is the contribution?",
+         ["Bukan Penerima Upah (BPU)", "As of February 2026", "IDR 16,800 a month for JKK and JKM",
+          "IDR 36,800 a month with JHT", "JMO app"]),
+    ),
+    "ask_register": (
+        ("cara daftar bpjs tk sendiri lewat hp",
+         ["aplikasi JMO", "pekerja penerima upah, bukan penerima upah (pekerja informal), atau "
+          "pekerja migran Indonesia", "NIK, nama, email, dan nomor HP", "175"]),
+        ("how do I register myself in the jmo app?",
+         ["JMO app", "wage earner, informal worker (BPU) or Indonesian migrant worker",
+          "NIK, name, email and phone number", "175"]),
+    ),
+    "ask_migrant_worker": (
+        ("sy TKI mau kerja ke malaysia, bs jd peserta bpjs tk ga?",
+         ["pekerja migran Indonesia", "belum ada di data saya", "175", "sebelum berangkat"]),
+        ("I am going to work in Malaysia, can a migrant worker join?",
+         ["Indonesian migrant worker", "I do not have its benefits", "175", "before you leave"]),
+    ),
+    "ask_jmo_password": (
+        ("lupa password jmo gmn",
+         ['"Lupa password"', "email dan nomor KPJ", "password baru", "175"]),
+        ("I forgot my jmo password",
+         ['"Lupa password"', "email and KPJ number", "new password", "175"]),
+    ),
+    "ask_jmo_account": (
+        ("lupa akun jmo, emailnya jg udh lupa",
+         ['"Lupa akun"', "nomor KPJ dan NIK", '"Cari akun"', "175"]),
+        ("I forgot my jmo account",
+         ['"Lupa akun"', "KPJ number and NIK", '"Cari akun"', "175"]),
+    ),
+    "ask_jmo_face": (
+        ("verifikasi wajah di jmo gagal terus",
+         ["cari tempat yang terang", "hadapkan wajah lurus ke kamera",
+          "jangan tutupi wajah (lepas kacamata, rapikan rambut)", "pegang ponsel dengan stabil",
+          "175"]),
+        ("the face verification in jmo keeps failing",
+         ["find good light", "face the camera straight on",
+          "keep your face uncovered (no glasses, hair out of the way)", "hold the phone steady",
+          "175"]),
+    ),
+    "ask_lost_card": (
+        ("kartu bpjs tk sy hilang gmn",
+         ["nomor KPJ", "Kartu Digital", "aplikasi JMO", "175"]),
+        ("I lost my bpjs card, what should I do?",
+         ["KPJ (membership) number", "Kartu Digital", "JMO app", "175"]),
+    ),
+    "ask_jmo_phone": (
+        ("no hp lama udh ga aktif, otp ga masuk",
+         ["OTP", "pembaruan data", "175", "kantor BPJS Ketenagakerjaan terdekat"]),
+        ("my old phone number is dead and the otp does not arrive",
+         ["OTP", "data-update feature", "175", "nearest BPJS Ketenagakerjaan office"]),
+    ),
+    "report_hoax": (
+        ("cek nama penerima bsu di http://bsu-cair.xyz/cek beneran ga min?",
+         ["tidak bisa memastikan", "tidak perlu didaftarkan", "bsu.kemnaker.go.id",
+          "per Januari 2026", "Jangan klik tautannya", "175"]),
+        ("got a message to check my name for the wage subsidy at http://bsu-cair.xyz/cek, is it real?",
+         ["cannot confirm", "nobody registers for BSU", "bsu.kemnaker.go.id",
+          "as of January 2026", "Do not click the link", "175"]),
+    ),
+    "ask_contact": (
+        ("nomor wa cs bpjs tk brp? mau tanya2",
+         ["175", "06.00–22.00 WIB", "menurut data 2021", "care@bpjsketenagakerjaan.go.id",
+          "bpjsketenagakerjaan.go.id", "@bpjs.ketenagakerjaan", "@BPJSTKinfo",
+          "Nomor WhatsApp resmi tidak ada di data saya"]),
+        ("what is the official whatsapp number of bpjs?",
+         ["175", "06.00–22.00 WIB", "as reported in 2021", "care@bpjsketenagakerjaan.go.id",
+          "@bpjs.ketenagakerjaan", "@BPJSTKinfo",
+          "There is no official WhatsApp number in my data"]),
+    ),
+    "ask_complaint": (
+        ("perusahaan ga daftarin sy ke bpjs tk, hrd nya nolak, gmn?",
+         ["tidak bisa menilai kasus pribadi", "fitur pengaduan", "care@bpjsketenagakerjaan.go.id",
+          "175", "kantor BPJS Ketenagakerjaan terdekat"]),
+        ("my employer does not pay my contributions, what can I do?",
+         ["cannot judge a personal case", "complaint feature", "care@bpjsketenagakerjaan.go.id",
+          "175", "nearest BPJS Ketenagakerjaan office"]),
+    ),
+}
+
+# Figures that belong to one group of topics only (both languages).
+TOPIC_FIGURES = {
+    "bsu": ["Rp600.000", "IDR 600,000", "Rp300.000", "IDR 300,000", "12.111.906", "12,111,906",
+            "16.048.472", "16,048,472", "218.132", "218,132", "Rp131 miliar", "IDR 131 billion",
+            "Permenaker 5/2025", "Permenaker 10/2022"],
+    "jht": ["Permenaker 4/2022", "56 tahun", "turns 56", "30%"],
+    "benefits": ["PP 82/2019", "Rp42 juta", "IDR 42 million", "Rp174 juta", "IDR 174 million",
+                 "48 kali", "48 times"],
+    "membership": ["Rp16.800", "IDR 16,800", "Rp36.800", "IDR 36,800"],
+    "plkk": ["79 fasilitas", "79 PLKK", "79 health"],
+    "coverage": ["31,98", "31.98"],
+}
+TOPIC_OF = {
+    "ask_jht": "jht", "ask_jht_payout": "jht", "ask_jht_partial": "jht",
+    "ask_jht_documents": "jht", "ask_jht_claim": "jht", "ask_claim_status": "jht",
+    "ask_jkk": "benefits", "ask_death_benefit": "benefits", "ask_scholarship": "benefits",
+    "ask_membership_check": "benefits", "ask_bpu": "membership", "ask_register": "membership",
+    "ask_migrant_worker": "membership", "ask_jmo_password": "jmo", "ask_jmo_account": "jmo",
+    "ask_jmo_face": "jmo", "ask_lost_card": "jmo", "ask_jmo_phone": "jmo", "report_hoax": "bsu",
+    "ask_contact": "channels", "ask_complaint": "channels",
+}
+PHONE_NUMBER = re.compile(r"(?<!\d)(?:\+?62[\s-]?|0)8\d[\d\s.-]{6,}")
+OFFICE_LINE = ("terdekat adalah", "the nearest BPJS Ketenagakerjaan office is")
+CASES = [(intent, lang, message, expected)
+         for intent, pair in ANSWERS.items()
+         for lang, (message, expected) in zip(("id", "en"), pair)]
+
+
+def answer(message: str, intent: str, **slots) -> str:
+    return reply_text(ActionAnswer(), message, intent=intent, **slots)
+
+
+def test_every_answer_template_is_tested():
+    assert set(ActionAnswer.intents) == set(ANSWERS)
+
+
+@pytest.mark.parametrize("intent, lang, message, expected", CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_answer_states_the_exact_facts(intent, lang, message, expected):
+    messages, slots = run_action(ActionAnswer(), message, intent=intent)
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    for fact in expected:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+    assert slots["language"] == lang
+    assert slots["topic"] == intent
+
+
+@pytest.mark.parametrize("intent, lang, message, expected", CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_answer_is_honest(intent, lang, message, expected):
+    text = answer(message, intent)
+    # no other topic's figures
+    for topic, figures in TOPIC_FIGURES.items():
+        if topic != TOPIC_OF[intent]:
+            for figure in figures:
+                assert figure not in text, f"{intent} answer has {topic} figure {figure!r}"
+    # no WhatsApp number, no phone number other than the call centre
+    assert "wa.me" not in text.lower()
+    assert not PHONE_NUMBER.search(text), text
+    if intent != "ask_contact":
+        assert "whatsapp" not in text.lower()
+    # no office is added when the message names no place
+    assert not any(line in text for line in OFFICE_LINE), text
+
+
+@pytest.mark.parametrize("message", [ANSWERS["ask_claim_status"][0][0],
+                                     ANSWERS["ask_claim_status"][1][0],
+                                     "klaim jht sy udh 2 minggu blm cair, normalnya brp hari?"])
+def test_claim_duration_is_never_promised(message):
+    text = answer(message, "ask_claim_status")
+    assert not re.search(r"\d+\s*(hari|minggu|bulan|days?|weeks?|months?)\b", text, re.I), text
+    assert "tidak bisa menjanjikan" in text or "cannot promise" in text
+
+
+@pytest.mark.parametrize("message", [ANSWERS["ask_complaint"][0][0], ANSWERS["ask_complaint"][1][0],
+                                     "klaim jht sy ditolak, pdhl berkas lengkap. sy bener kan?",
+                                     "telat lapor kecelakaan kerja 3 bulan, masih bisa klaim ga?"])
+def test_complaint_answer_gives_no_ruling(message):
+    text = answer(message, "ask_complaint")
+    assert text.startswith(("Saya tidak bisa menilai kasus pribadi",
+                            "I cannot judge a personal case"))
+    for ruling in ("melanggar", "berhak", "wajib", "pasti", "sanksi", "Ya,", "Bisa.",
+                   "entitled", "illegal", "must ", "Yes"):
+        assert ruling not in text, f"{ruling!r} in {text!r}"
+
+
+def test_contact_answer_offers_no_whatsapp_number():
+    for message, _ in ANSWERS["ask_contact"]:
+        text = answer(message, "ask_contact")
+        assert "wa.me" not in text.lower() and not PHONE_NUMBER.search(text)
+        assert ("Nomor WhatsApp resmi tidak ada di data saya" in text
+                or "There is no official WhatsApp number in my data" in text)
+
+
+@pytest.mark.parametrize("text", ["wa admin 0812-3456-7890", "hubungi +62 812 3456 7890",
+                                  "wa 6281234567890"])
+def test_phone_number_pattern_catches_numbers(text):
+    assert PHONE_NUMBER.search(text)
+
+
+@pytest.mark.parametrize("intent, message", [
+    ("ask_bpu", "iuran bpu brp sebulan?"),
+    ("ask_bpu", "how much is the contribution for informal workers?"),
+    ("ask_migrant_worker", "iuran bpjs tk buat pekerja migran brp?"),
+    ("ask_migrant_worker", "what benefits do migrant workers get?"),
+])
+def test_no_yes_to_a_question_that_is_not_yes_or_no(intent, message):
+    """A "how much"/"what" question is not answered with "Bisa."/"Ya,"/"Yes" (issue 9, 3.)."""
+    text = answer(message, intent)
+    assert not re.match(r"(Bisa|Ya|Iya|Yes)\b", text), text
+
+
+def test_jkk_answer_has_no_bsu_amounts():
+    text = answer("klo kecelakaan kerja dapet apa aja", "ask_jkk")
+    assert "BSU" not in text and "Rp600.000" not in text and "Permenaker 10/2022" not in text
+
+
+@pytest.mark.parametrize("intent, message, office", [
+    ("ask_complaint", "perusahaan sy di ketapang ga bayar iuran, ngadu kemana?",
+     "terdekat adalah Kantor Cabang Ketapang"),
+    ("ask_jmo_phone", "no hp sy udh mati, otp ga masuk. sy tinggal di sintang",
+     "terdekat adalah Kantor Cabang Sintang"),
+    ("ask_complaint", "my employer in sintang does not pay my contributions",
+     "the nearest BPJS Ketenagakerjaan office is the Sintang branch office"),
+])
+def test_a_named_place_adds_its_nearest_office(intent, message, office):
+    text = answer(message, intent)
+    assert office in text
+    assert "openstreetmap.org/?mlat=" in text
+
+
+# --- 2. a hoax message with a link ------------------------------------------------------------
+
+HOAX_URL = "http://bsu-cair.xyz/cek"
+
+
+@pytest.mark.parametrize("message", [
+    f"cek nama penerima bsu di {HOAX_URL} beneran ga min?",
+    f"min ini bener ga? BSU 2026 cair Rp600rb, daftar di {HOAX_URL}?nik=",
+    f"is this real? check your name for the wage subsidy at {HOAX_URL}",
+])
+def test_hoax_link_is_never_repeated(message):
+    text = answer(message, "report_hoax")
+    for part in ("http", "bsu-cair", ".xyz", "/cek"):
+        assert part not in text, f"{part!r} echoed in {text!r}"
+    assert "bsu.kemnaker.go.id" in text
+    assert not text.lower().startswith(("ya", "yes", "benar", "betul", "bisa"))
+
+
+# --- 3. BSU year by year ----------------------------------------------------------------------
+
+BSU_2022_ID = ["Permenaker 10/2022", "Rp600.000 per pekerja", "ditutup 27 Desember 2022",
+               "Penerima secara nasional: 12.111.906 pekerja",
+               "Di Kalimantan Barat: Rp131 miliar untuk 218.132 pekerja", "Data per Januari 2023"]
+BSU_2025_ID = ["BSU 2025 diatur dalam Permenaker 5/2025: Rp600.000 per pekerja",
+               "mengubah Permenaker 10/2022", "diundangkan 3 Juni 2025",
+               "Rp300.000 per bulan untuk Juni dan Juli 2025, dibayar sekaligus",
+               "WNI dengan NIK yang valid", "upah paling tinggi Rp3,5 juta",
+               "bukan ASN, TNI, Polri, atau penerima PKH",
+               "BNI, BRI, BTN, Mandiri, Bank Syariah Indonesia, dan PT Pos Indonesia",
+               "Penerima secara nasional: 16.048.472 pekerja",
+               "Tidak ada BSU tahap kedua pada 2025", "Data per Januari 2026"]
+BSU_2025_EN = ["BSU 2025 was set by Permenaker 5/2025: IDR 600,000 per worker",
+               "IDR 300,000 a month for June and July 2025, paid at once",
+               "Bank Syariah Indonesia and PT Pos Indonesia",
+               "Recipients nationwide: 16,048,472 workers", "There was no second BSU round in 2025",
+               "As of January 2026"]
+NO_DATA_ID = ["bsu.kemnaker.go.id", "175", "BSU tidak perlu didaftarkan sendiri",
+              "Yang saya tahu: BSU 2022 ada, 2023 tidak ada BSU, dan BSU 2025 ada"]
+
+
+def assert_no_bsu_claimed(text: str, year: int) -> None:
+    """The answer for a year without data neither says yes nor gives another year's rules."""
+    assert not re.match(r"\s*(ya|iya|yes|ada|bisa|sudah|cair)\b", text, re.I), text
+    assert not re.search(rf"BSU {year} (ada|was paid|cair)", text), text
+    for other_rules in ("Permenaker 10/2022", "Permenaker 5/2025", "Rp600.000", "IDR 600,000",
+                        "Rp300.000", "per pekerja", "per worker", "Syarat penerima", "Recipients:"):
+        assert other_rules not in text, f"{other_rules!r} in the {year} answer: {text!r}"
+
+
+@pytest.fixture
+def today(monkeypatch):
+    def set_today(iso_date: str) -> None:
+        monkeypatch.setenv("BOT_TODAY", iso_date)
+    set_today("2026-03-01")
+    return set_today
+
+
+@pytest.mark.parametrize("action, message", [
+    (ActionBsuYear(), "bsu 2022 dulu gimana?"),
+    (ActionBsuYear(), "bsu th 2022 yg dapet brp org"),
+])
+def test_bsu_2022_national_and_kalbar(today, action, message):
+    text = reply_text(action, message)
+    for fact in BSU_2022_ID:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+    assert "2025" not in text
+
+
+def test_bsu_2022_in_english(today):
+    text = reply_text(ActionBsuYear(), "how many workers got the wage subsidy in 2022?")
+    for fact in ["Permenaker 10/2022", "IDR 600,000 per worker", "closed on 27 December 2022",
+                 "Recipients nationwide: 12,111,906 workers",
+                 "In Kalimantan Barat: IDR 131 billion for 218,132 workers"]:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+
+
+@pytest.mark.parametrize("action, message, expected", [
+    (ActionBsuYear(), "bsu 2023 ada ga?", "Tidak ada BSU pada 2023"),
+    (ActionBsuRules(), "syarat bsu 2023 apa", "Tidak ada BSU pada 2023"),
+    (ActionBsu(), "bsu 2023 cair?", "Tidak ada BSU pada 2023"),
+    (ActionBsuYear(), "was there a wage subsidy in 2023?", "There was no BSU in 2023"),
+])
+def test_bsu_2023_was_not_held(today, action, message, expected):
+    text = reply_text(action, message)
+    assert expected in text
+    assert "bsu.kemnaker.go.id" in text and "175" in text
+    assert_no_bsu_claimed(text, 2023)
+
+
+@pytest.mark.parametrize("action, message", [
+    (ActionBsuYear(), "bsu 2025 brp?"),
+    (ActionBsuRules(), "syarat bsu 2025 apa aja"),
+    (ActionBsu(), "bsu 2025 itu apa"),
+])
+def test_bsu_2025(today, action, message):
+    text = reply_text(action, message)
+    for fact in BSU_2025_ID:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+    assert "12.111.906" not in text and "27 Desember 2022" not in text
+
+
+def test_bsu_2025_in_english(today):
+    text = reply_text(ActionBsuYear(), "how much was the wage subsidy in 2025?")
+    for fact in BSU_2025_EN:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+
+
+@pytest.mark.parametrize("action, message", [
+    (ActionBsuYear(), "bsu thn 2024 cair ga sih"),
+    (ActionBsu(), "bsu 2024 ada?"),
+    (ActionBsuRules(), "syarat bsu 2024 apa"),
+])
+def test_bsu_2024_has_no_data_and_no_2022_rules(today, action, message):
+    text = reply_text(action, message)
+    assert "Saya tidak punya data BSU untuk tahun 2024" in text
+    for fact in NO_DATA_ID:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+    assert_no_bsu_claimed(text, 2024)
+
+
+def test_bsu_2024_in_english(today):
+    text = reply_text(ActionBsuYear(), "was the wage subsidy paid in 2024?")
+    assert "I have no BSU data for 2024" in text
+    assert "bsu.kemnaker.go.id" in text and "175" in text
+    assert_no_bsu_claimed(text, 2024)
+
+
+@pytest.mark.parametrize("message", ["bsu tahun ini ada ga?", "bsu thn ini cair kapan",
+                                     "ada bsu ga?"])
+def test_bsu_this_year_2026_has_no_data(today, message):
+    today("2026-11-30")
+    text = reply_text(ActionBsuYear(), message)
+    assert "Saya tidak punya data BSU untuk tahun 2026" in text
+    assert "Per Januari 2026, belum ada kebijakan BSU baru" in text
+    for fact in NO_DATA_ID:
+        assert fact in text
+    assert_no_bsu_claimed(text, 2026)
+
+
+def test_bsu_this_year_in_english(today):
+    today("2026-11-30")
+    text = reply_text(ActionBsuYear(), "is there a wage subsidy this year?")
+    assert "I have no BSU data for 2026" in text
+    assert "As of January 2026, there was no new BSU policy" in text
+    assert "bsu.kemnaker.go.id" in text
+    assert_no_bsu_claimed(text, 2026)
+
+
+@pytest.mark.parametrize("message", ["bsu tahun ini ada ga?", "is there a wage subsidy this year?"])
+def test_bsu_this_year_in_2025_gives_the_2025_facts(today, message):
+    today("2025-07-01")
+    text = reply_text(ActionBsuYear(), message)
+    facts = BSU_2025_EN if "this year" in message else BSU_2025_ID
+    for fact in facts:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+
+
+def test_bsu_last_year_follows_the_clock(today):
+    today("2024-05-01")
+    assert "Tidak ada BSU pada 2023" in reply_text(ActionBsuYear(), "bsu tahun lalu ada ga")
+
+
+@pytest.mark.parametrize("message", ["syarat bsu", "syarat dapet bsu apa aja min"])
+def test_bsu_rules_without_a_year_are_the_latest_year(today, message):
+    text = reply_text(ActionBsuRules(), message)
+    for fact in BSU_2025_ID:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+    assert "BNI, BRI, Mandiri, BTN, dan PT Pos" not in text  # the 2022 channels
+
+
+def test_bsu_rules_without_a_year_in_english(today):
+    text = reply_text(ActionBsuRules(), "what are the bsu rules?")
+    for fact in BSU_2025_EN:
+        assert fact in text, f"{fact!r} missing from {text!r}"
+
+
+# --- 4. the facts file changes the answers, no retraining -------------------------------------
+
+def write_facts(path, change=lambda data: None) -> None:
+    data = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def bsu_year(data, year):
+    return next(y for y in data["bsu_years"] if y["year"] == year)
+
+
+def test_changing_bsu_2025_and_jht_waiting_changes_the_answers(tmp_path, monkeypatch, today):
+    def change(data):
+        bsu_year(data, 2025).update(amount_rupiah=900000, monthly_rupiah=450000)
+        data["jht"]["waiting_months"] = 3
+
+    path = tmp_path / "facts.yml"
+    write_facts(path, change)
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    facts_module.reset_cache()
+
+    bsu = reply_text(ActionBsuYear(), "bsu 2025 brp?")
+    assert "Permenaker 5/2025: Rp900.000 per pekerja" in bsu
+    assert "Rp450.000 per bulan untuk Juni dan Juli 2025" in bsu
+    assert "Rp600.000" not in bsu and "Rp300.000" not in bsu
+    rules = reply_text(ActionBsuRules(), "what are the bsu rules?")
+    assert "IDR 900,000 per worker" in rules and "IDR 450,000 a month" in rules
+    jht = answer("jht kpn bs cair", "ask_jht_payout")
+    assert "masa tunggu 3 bulan" in jht and "masa tunggu 1 bulan" not in jht
+    jht_en = answer("when can I withdraw my jht after I resign?", "ask_jht_payout")
+    assert "waiting period of 3 month" in jht_en
+
+
+def test_the_original_facts_are_back_after_the_change():
+    assert "masa tunggu 1 bulan" in answer("jht kpn bs cair", "ask_jht_payout")
+
+
+# --- 5. schema errors name file, field and problem --------------------------------------------
+
+def delete(section, key):
+    def change(data):
+        del data[section][key]
+    return change
+
+
+def set_value(section, key, value):
+    def change(data):
+        data[section][key] = value
+    return change
+
+
+def held_year_without(field):
+    def change(data):
+        del bsu_year(data, 2022)[field]
+    return change
+
+
+def duplicate_year(data):
+    data["bsu_years"].append(dict(bsu_year(data, 2023)))
+
+
+def held_year_without_figures(data):
+    data["bsu_years"].append({"year": 2024, "held": True, "source": "kompas_bsu_2023",
+                              "as_of": "2024-12-01"})
+
+
+@pytest.mark.parametrize("change, field, problem", [
+    (set_value("jht", "waiting_months", "satu"), "jht.waiting_months",
+     "must be a whole number, found text 'satu'"),
+    (delete("benefits", "source"), "benefits.source", "is missing"),
+    (set_value("membership", "source", ["satuhabar_bpu_2026", "blog_tanpa_nama"]),
+     "membership.source", "names source 'blog_tanpa_nama', which is not in 'sources'"),
+    (set_value("jmo_account", "source", "tidak_ada"), "jmo_account.source",
+     "names source 'tidak_ada', which is not in 'sources'"),
+    (held_year_without("amount_rupiah"), "bsu_years[0].amount_rupiah",
+     "is missing: BSU 2022 is marked as held"),
+    (held_year_without_figures, "bsu_years[3].legal_basis", "is missing: BSU 2024 is marked as held"),
+    (duplicate_year, "bsu_years[3]", "repeats the key '2023'"),
+    (set_value("official_channels", "email", ""), "official_channels.email",
+     "must not be empty text"),
+    (set_value("contacts", "call_centre_hours", None), "contacts.call_centre_hours",
+     "must be text, found empty None"),
+], ids=["wrong-type", "missing-source", "unknown-source-in-list", "unknown-source",
+        "held-year-without-amount", "held-year-without-figures", "duplicate-year", "empty-email",
+        "empty-hours"])
+def test_schema_error_names_file_field_and_problem(tmp_path, change, field, problem):
+    path = tmp_path / "facts.yml"
+    write_facts(path, change)
+    with pytest.raises(FactsError) as error:
+        load_facts(path)
+    assert (error.value.path, error.value.field, error.value.problem) == (str(path), field, problem)
+    assert str(error.value) == f"{path}: field '{field}': {problem}"
+
+
+def test_the_project_facts_file_is_valid():
+    facts = load_facts(DEFAULT_FACTS_FILE)
+    assert [y["year"] for y in facts["bsu_years"]] == [2022, 2023, 2025]
+
+
+# --- 6. several questions in one message ------------------------------------------------------
+
+def ask(text, intent):
+    return {"text": text, "intent": intent, "entities": []}
+
+
+def multi(message, questions, action=None, **slots):
+    """Runs the action Rasa would pick for the whole message, with the questions in metadata."""
+    return run_action(action or ActionAnswer(), message, intent=questions[0]["intent"],
+                      metadata={"questions": questions}, **slots)
+
+
+def test_two_questions_are_answered_in_order_in_one_message():
+    messages, slots = multi("jht kapan cair? kantor di ketapang dimana?",
+                            [ask("jht kapan cair", "ask_jht_payout"),
+                             ask("kantor di ketapang dimana", "ask_nearest_office")])
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    jht, office = text.find("masa tunggu 1 bulan"), text.find("terdekat adalah Kantor Cabang Ketapang")
+    assert 0 <= jht < office, text
+    assert "Permenaker 4/2022" in text and "openstreetmap.org" in text
+    assert slots["language"] == "id"
+
+
+def test_the_action_rasa_picked_does_not_change_the_order():
+    from actions.offices import ActionNearestOffice
+    questions = [ask("jht kapan cair", "ask_jht_payout"),
+                 ask("kantor di ketapang dimana", "ask_nearest_office")]
+    messages, _ = run_action(ActionNearestOffice(), "jht kapan cair? kantor di ketapang dimana?",
+                             intent="ask_nearest_office", metadata={"questions": questions})
+    text = messages[0]["text"]
+    assert len(messages) == 1
+    assert 0 <= text.find("masa tunggu 1 bulan") < text.find("Kantor Cabang Ketapang")
+
+
+def test_two_questions_in_english():
+    messages, _ = multi("when can I get my jht? where is the office in ketapang?",
+                        [ask("when can I get my jht", "ask_jht_payout"),
+                         ask("where is the office in ketapang", "ask_nearest_office")])
+    text = messages[0]["text"]
+    assert len(messages) == 1
+    assert 0 <= text.find("waiting period of 1 month") < text.find(
+        "the nearest BPJS Ketenagakerjaan office is the Ketapang branch office")
+
+
+def test_questions_of_the_same_action_are_merged():
+    questions = [ask("sy di sintang", "ask_nearest_office"), ask("kantor dmn", "ask_nearest_office"),
+                 ask("jht kpn cair", "ask_jht_payout")]
+    turn = Turn(CollectingDispatcher(), make_tracker("sy di sintang. kantor dmn? jht kpn cair?",
+                                                     intent="ask_nearest_office",
+                                                     metadata={"questions": questions}))
+    plan = question_plan(turn)
+    assert [(action.__name__, q["text"], q["intent"]) for action, q in plan] == [
+        ("ActionNearestOffice", "sy di sintang. kantor dmn", "ask_nearest_office"),
+        ("ActionAnswer", "jht kpn cair", "ask_jht_payout"),
+    ]
+    messages, _ = multi("sy di sintang. kantor dmn? jht kpn cair?", questions)
+    text = messages[0]["text"]
+    assert len(messages) == 1 and text.count("terdekat adalah") == 1
+    assert 0 <= text.find("terdekat adalah Kantor Cabang Sintang") < text.find("masa tunggu 1 bulan")
+
+
+def test_two_different_faq_questions_are_both_answered():
+    """Both questions go to ActionAnswer, but each has its own template: both answers are sent."""
+    messages, _ = multi("jht kapan cair? berkasnya apa aja?",
+                        [ask("jht kapan cair", "ask_jht_payout"),
+                         ask("berkasnya apa aja", "ask_jht_documents")])
+    text = "\n".join(m["text"] for m in messages)
+    assert "masa tunggu 1 bulan" in text
+    assert "bukti sudah berhenti bekerja" in text
+
+
+def test_faq_bsu_and_office_questions_together():
+    messages, _ = multi("jht kapan cair? bsu 2024 ada? kantor di sintang dmn?",
+                        [ask("jht kapan cair", "ask_jht_payout"),
+                         ask("bsu 2024 ada", "ask_bsu_year"),
+                         ask("kantor di sintang dmn", "ask_nearest_office")])
+    text = messages[0]["text"]
+    assert len(messages) == 1
+    positions = [text.find(s) for s in ("masa tunggu 1 bulan",
+                                        "Saya tidak punya data BSU untuk tahun 2024",
+                                        "terdekat adalah Kantor Cabang Sintang")]
+    assert -1 not in positions and positions == sorted(positions), text
+
+
+def test_a_single_question_is_answered_as_usual():
+    messages, _ = multi("jht kapan cair", [ask("jht kapan cair", "ask_jht_payout")])
+    assert len(messages) == 1 and "masa tunggu 1 bulan" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("jht kapan cair? kantor ketapang dimana?",
+     [("jht kapan cair", True), ("kantor ketapang dimana", True)]),
+    ("jht kapan cair\nkantor ketapang dimana",
+     [("jht kapan cair", True), ("kantor ketapang dimana", True)]),
+    ("Jht kapan cair. Kantor ketapang dimana.",
+     [("Jht kapan cair", True), ("Kantor ketapang dimana", True)]),
+    ("jht kapan cair; bsu 2024 ada!", [("jht kapan cair", True), ("bsu 2024 ada", False)]),
+    # never at commas: a decimal comma, or a clause that leans on the one before
+    ("jht saya kapan cair, kantor di ketapang dimana",
+     [("jht saya kapan cair, kantor di ketapang dimana", True)]),
+    ("bsu cair 1,2 juta, cek nama di http://x.y/z", [("bsu cair 1,2 juta, cek nama di http://x.y/z", False)]),
+    ("sy resign bulan lalu. jht kapan cair?", [("sy resign bulan lalu", False), ("jht kapan cair", True)]),
+    ("cek di bsu.kemnaker.go.id ya", [("cek di bsu.kemnaker.go.id ya", False)]),
+    ("iuran bpu rp16.800 ya?", [("iuran bpu rp16.800 ya", True)]),
+    ("kantor dmn???", [("kantor dmn", True)]),
+    ("?? !!", []),
+    ("", []),
+])
+def test_clauses(text, expected):
+    assert clauses(text) == expected
+
+
+PARSES = {
+    "halo min": ("greet", 0.98),
+    "jht kapan cair": ("ask_jht_payout", 0.91),
+    "kantor ketapang dimana": ("ask_nearest_office", 0.88),
+    "berkasnya apa": ("ask_jht_documents", 0.80),
+    "hmm gitu ya": ("ask_jht", 0.31),
+    "jht sy brp": ("ask_jht_payout", 0.9),
+    "makasih": ("thanks", 0.99),
+    "sy resign bulan lalu": ("ask_jht_payout", 0.7),
+    "sy mau jadi tki ke brunei": ("ask_migrant_worker", 0.9),
+    "bs ikut bpjs tk ga": ("ask_bpu", 0.7),
+    "cuaca gmn": ("out_of_scope", 0.95),
+    "brp dpt nya": ("ask_how_many", 0.9),
+}
+
+
+def fake_parse(clause):
+    name, confidence = PARSES[clause]
+    return {"intent": {"name": name, "confidence": confidence},
+            "entities": [{"entity": "place", "value": "ketapang"}] if "ketapang" in clause else []}
+
+
+def test_questions_in_lists_each_question_in_order():
+    assert questions_in(fake_parse, "halo min. jht kapan cair? kantor ketapang dimana? makasih",
+                        "ask_jht_payout") == [
+        {"text": "jht kapan cair", "intent": "ask_jht_payout", "confidence": 0.91, "entities": []},
+        {"text": "kantor ketapang dimana", "intent": "ask_nearest_office", "confidence": 0.88,
+         "entities": [{"entity": "place", "value": "ketapang"}]},
+    ]
+
+
+def test_questions_in_drops_low_confidence_clauses():
+    found = questions_in(fake_parse, "jht kapan cair? hmm gitu ya? berkasnya apa?", "ask_jht_payout")
+    assert [q["intent"] for q in found] == ["ask_jht_payout", "ask_jht_documents"]
+
+
+@pytest.mark.parametrize("text, message_intent", [
+    ("jht kapan cair", "ask_jht_payout"),                        # one clause
+    ("halo min. jht kapan cair?", "ask_jht_payout"),             # greet is not a question
+    ("jht kapan cair? hmm gitu ya", "ask_jht_payout"),           # the other clause is not confident
+    ("jht kapan cair? jht sy brp?", "ask_jht_payout"),           # one intent twice
+    ("makasih. halo min", "thanks"),                             # small talk only
+    ("jht kapan cair? cuaca gmn?", "ask_jht_payout"),            # out of scope is not answered
+    ("jht kapan cair? brp dpt nya?", "ask_jht_payout"),          # a follow-up leans on the other
+    ("sy resign bulan lalu. kantor ketapang dimana?", "ask_nearest_office"),  # context, no question
+    ("sy mau jadi tki ke brunei. bs ikut bpjs tk ga?", "ask_migrant_worker"),  # not confident enough
+])
+def test_questions_in_needs_two_different_questions(text, message_intent):
+    assert questions_in(fake_parse, text, message_intent) is None
+
+
+def test_questions_in_does_not_parse_a_single_clause():
+    calls = []
+    assert questions_in(lambda clause: calls.append(clause) or {}, "jht kapan cair") is None
+    assert calls == []
+
+
+# --- 7. follow-ups ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message", ["kalau plkk ada berapa?", "klo rumah sakit nya ada brp?"])
+def test_a_follow_up_that_names_its_topic_beats_the_conversation_topic(message):
+    text = reply_text(ActionHowMany(), message, intent="ask_how_many", topic="offices")
+    assert "79 fasilitas kesehatan" in text
+    assert "Kantor Cabang" not in text and "6 Kantor" not in text
+
+
+def test_a_follow_up_without_a_topic_word_keeps_the_conversation_topic():
+    text = reply_text(ActionHowMany(), "ada berapa?", intent="ask_how_many", topic="offices")
+    assert "6 Kantor Cabang" in text
+
+
+def test_a_new_topic_forgets_the_pending_place_question():
+    _, slots = run_action(ActionAnswer(), "jht itu apa", intent="ask_jht", topic="offices",
+                          awaiting_place=True, place_candidates=["6104", "6105"])
+    assert slots["topic"] == "ask_jht"
+    assert slots["place_candidates"] is None and slots["awaiting_place"] is False
+
+
+def test_a_bsu_answer_also_forgets_the_pending_place_question(today):
+    _, slots = run_action(ActionBsuYear(), "bsu 2024 ada?", intent="ask_bsu_year",
+                          topic="offices", awaiting_place=True, place_candidates=["6104"])
+    assert slots["topic"] == "bsu"
+    assert slots["place_candidates"] is None and slots["awaiting_place"] is False
+
+
+# --- office details: named office, "not in my data yet", 175 ----------------------------------
+
+@pytest.mark.parametrize("message, expected", [
+    ("kantor bpjs tk sintang buka jam brp",
+     "Alamat, nomor telepon, dan jam layanan Kantor Cabang Sintang belum ada di data saya"),
+    ("what are the opening hours of the ketapang office?",
+     "I do not have the address, phone number or opening hours of the Ketapang branch office"),
+])
+def test_office_details_are_never_invented(message, expected):
+    text = reply_text(ActionOfficeDetails(), message, intent="ask_office_details")
+    assert expected in text and "175" in text and "06.00–22.00 WIB" in text
+    # the only time in the answer is the call centre's
+    assert re.findall(r"\d{2}[.:]\d{2}", text) == ["06.00", "22.00"]
+    assert not re.search(r"\bJl\.|\bJalan\b|street", text)
+
+
+def test_office_details_without_a_place():
+    text = reply_text(ActionOfficeDetails(), "jam buka kantor bpjs tk", intent="ask_office_details")
+    assert "belum ada di data saya" in text and "175" in text
+
+
+# --- 8. the JMO-feature answer says "Bisa." only to "can JMO do X?" ---------------------------
+
+@pytest.mark.parametrize("message, feature", [
+    ("fitur tracking klaim di jmo", "Tracking klaim"),
+    ("berapa lama proses klaim jht", "Pengajuan pencairan/klaim"),
+    ("alamat email buat komplain ke bpjs tk apa ya", "Layanan pelaporan dan pengaduan"),
+    ("gmn cara gabung saldo 2 kartu", "Penggabungan saldo"),
+    ("track my claim in jmo", "Track a claim"),
+    ("gimana cara cek saldo jht di jmo?", "Cek saldo JHT"),
+    ("saldo jht ga bisa dicek di jmo, kenapa ya?", "Cek saldo JHT"),
+    ("jht sy kpn bs cair lewat jmo?", "Pengajuan pencairan/klaim"),
+    ("klaim jht di jmo dapat berapa?", "Pengajuan pencairan/klaim"),
+    ("I can't check my jht balance in jmo", "Check your JHT (old-age savings) balance"),
+])
+def test_jmo_feature_answer_does_not_say_yes_to_a_question_that_is_not_can(message, feature):
+    text = reply_text(ActionJmoFeature(), message, intent="ask_jmo_feature")
+    assert feature in text
+    assert not text.startswith(("Bisa.", "Yes.")), text
+
+
+@pytest.mark.parametrize("message, opening, feature", [
+    ("bisa cek saldo jht di jmo?", "Bisa.", "Cek saldo JHT"),
+    ("can I check my jht balance in jmo?", "Yes.", "Check your JHT (old-age savings) balance"),
+    ("apakah bisa bayar iuran lewat jmo?", "Bisa.", "Pembayaran iuran"),
+    ("jmo bs buat gabung saldo ga?", "Bisa.", "Penggabungan saldo"),
+])
+def test_jmo_feature_answer_may_say_yes_to_can_questions(message, opening, feature):
+    text = reply_text(ActionJmoFeature(), message, intent="ask_jmo_feature")
+    assert text.startswith(opening) and feature in text
