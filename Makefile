@@ -79,8 +79,10 @@ serve: $(MODEL)
 		--credentials credentials.yml --endpoints endpoints.yml --cors "http://127.0.0.1:8080" \
 		$(if $(RASA_API_TOKEN),--enable-api --auth-token "$$RASA_API_TOKEN")
 
+# Our own terminal chat (scripts/shell.py): buttons as numbered lines, typed text sent as typed,
+# library output in var/shell.log; Ctrl-D or Ctrl-C leaves and stops the action server.
 shell: $(MODEL)
-	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1
+	@scripts/with_action_server.sh $(PY) scripts/shell.py --model $(MODEL) --endpoints endpoints.yml
 
 validate: $(VENV)/.installed
 	$(PY) scripts/generate_place_lookup.py --check

@@ -33,9 +33,14 @@ INDONESIAN_WORDS = {
 }
 
 
+# A button's payload or a typed command ("/ask_help", "/restart", '/inform_place{"place": ...}')
+# says nothing about the user's language: the conversation's language is kept.
+PAYLOAD = re.compile(r"^/\w+(?:@[\w.]+)?(?:\{.*\})?\s*$", re.S)
+
+
 def detect_language(text: Optional[str], previous: Optional[str] = None) -> str:
     """'en' or 'id' for a message; ties fall back to the previous language, else Indonesian."""
-    words = re.findall(r"[a-z']+", (text or "").lower())
+    words = re.findall(r"[a-z']+", PAYLOAD.sub("", (text or "").strip()).lower())
     english = sum(1 for w in words if w in ENGLISH_WORDS)
     indonesian = sum(1 for w in words if w in INDONESIAN_WORDS)
     if english > indonesian:

@@ -11,6 +11,13 @@ Configured from the environment (values in credentials.yml are used only when a 
 
 Nothing is sent to Telegram at start, so Rasa starts offline; the webhook is set with
 scripts/telegram_set_webhook.py (make telegram-webhook).
+
+Conversations: `telegram:<chat id>` for a private chat, `telegram:<chat id>:<user id>` for each
+member of a group (channels/conversations.py), so that no context passes between users. In a group
+every answer replies to the asker's message (to the message under the pressed button for a
+button). A message the bot cannot read (a sticker, a voice note, a photo without a caption, ...)
+gets one short reply in the chat's language saying what it reads. A second tap on the same button
+within REPEATED_TAP_SECONDS is acknowledged but not answered again.
 """
 
 import asyncio
@@ -20,6 +27,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Text, Tuple
 
@@ -28,6 +36,8 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from channels.conversations import TELEGRAM, conversation_id, local_id
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +59,19 @@ COMMANDS = {"start": "/greet", "help": "/ask_help"}
 COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(?=\s|$)")
 REQUEST_TIMEOUT_SECONDS = 30
 RECENT_UPDATES = 1000
+# A second tap on the same button within this many seconds is not answered again.
+REPEATED_TAP_SECONDS = 5.0
+GROUP_CHATS = ("group", "supergroup")
+# Kinds of message the bot cannot read: each gets the `unreadable_message` reply. Service messages
+# (a member joined, a pinned message, ...) get nothing.
+UNREADABLE = ("sticker", "voice", "photo", "video", "video_note", "audio", "animation", "document",
+              "contact", "dice", "poll", "game", "story", "invoice", "paid_media", "giveaway",
+              "giveaway_winners", "checklist")
+# When the reply template cannot be rendered (a broken facts file stops the actions package).
+PLAIN_UNREADABLE = {
+    "id": "Maaf, saya hanya bisa membaca pesan teks, tombol pilihan, dan lokasi yang dibagikan.",
+    "en": "Sorry, I can only read text messages, the buttons and a shared location.",
+}
 
 
 def settings(credentials: Optional[Dict[Text, Any]] = None) -> Dict[Text, Optional[Text]]:
@@ -162,6 +185,16 @@ class Incoming(NamedTuple):
     chat_id: Text
     text: Optional[Text]
     callback_id: Optional[Text] = None
+    # the conversation: telegram:<chat>, or telegram:<chat>:<user> in a group
+    conversation: Optional[Text] = None
+    # in a group, the message the answer replies to
+    reply_to: Optional[int] = None
+    # the message under which a button was pressed
+    button_message: Optional[int] = None
+    # the Telegram client's language ("id", "en-US", ...)
+    language_code: Optional[Text] = None
+    # the kind of a message the bot cannot read ("sticker", ...)
+    unreadable: Optional[Text] = None
 
 
 def location_text(location: Dict[Text, Any]) -> Text:
@@ -183,29 +216,96 @@ def command_text(text: Text, bot_username: Optional[Text] = None) -> Optional[Te
     return f"/{command}{text[match.end():]}"
 
 
+def conversation_of(chat: Dict[Text, Any], user: Optional[Dict[Text, Any]]) -> Text:
+    """telegram:<chat> for a private chat; telegram:<chat>:<user> for a member of a group."""
+    user_id = (user or {}).get("id")
+    if chat.get("type") in GROUP_CHATS and user_id is not None:
+        return conversation_id(TELEGRAM, chat["id"], user_id)
+    return conversation_id(TELEGRAM, chat["id"])
+
+
 def parse_update(update: Dict[Text, Any], bot_username: Optional[Text] = None) -> Optional[Incoming]:
-    """The message of a Telegram update: a text, a shared location or a pressed button; None for
-    updates the bot does not answer (edited messages, channel posts, stickers, ...)."""
+    """The message of a Telegram update: a text, a shared location, a pressed button, or a message
+    the bot cannot read (`unreadable` says its kind); None for updates the bot does not answer
+    (edited messages, channel posts, service messages, another bot's command, ...)."""
     query = update.get("callback_query")
     if isinstance(query, dict) and query.get("id"):
-        chat = ((query.get("message") or {}).get("chat") or {}).get("id")
-        if chat is None:
-            chat = (query.get("from") or {}).get("id")
-        return Incoming(str(chat), query.get("data"), str(query["id"])) if chat is not None else None
+        user = query.get("from") if isinstance(query.get("from"), dict) else {}
+        message = query.get("message") if isinstance(query.get("message"), dict) else {}
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        if chat.get("id") is None:
+            if user.get("id") is None:
+                return None
+            chat = {"id": user["id"], "type": "private"}
+        group = chat.get("type") in GROUP_CHATS
+        return Incoming(str(chat["id"]), query.get("data"), str(query["id"]),
+                        conversation_of(chat, user), message.get("message_id") if group else None,
+                        message.get("message_id"), user.get("language_code"))
     message = update.get("message")
-    if not isinstance(message, dict) or (message.get("chat") or {}).get("id") is None:
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict) \
+            or message["chat"].get("id") is None:
         return None
-    chat = str(message["chat"]["id"])
+    chat, user = message["chat"], message.get("from") if isinstance(message.get("from"), dict) else {}
+    common = dict(chat_id=str(chat["id"]), conversation=conversation_of(chat, user),
+                  reply_to=message.get("message_id") if chat.get("type") in GROUP_CHATS else None,
+                  language_code=user.get("language_code"))
     if isinstance(message.get("location"), dict):
-        return Incoming(chat, location_text(message["location"]))
+        return Incoming(text=location_text(message["location"]), **common)
     text = message.get("text") or message.get("caption")
-    text = command_text(text.strip(), bot_username) if isinstance(text, str) and text.strip() else None
-    return Incoming(chat, text) if text else None
+    if isinstance(text, str) and text.strip():
+        text = command_text(text.strip(), bot_username)
+        return Incoming(text=text, **common) if text else None
+    kind = next((kind for kind in UNREADABLE if message.get(kind)), None)
+    return Incoming(text=None, unreadable=kind, **common) if kind else None
+
+
+def language_of_code(language_code: Optional[Text]) -> Optional[Text]:
+    """The bot's language for a Telegram app's language: en for English, id for Indonesian, else
+    None."""
+    code = (language_code or "").lower()
+    return "en" if code.startswith("en") else "id" if code.startswith(("id", "in")) else None
+
+
+def unreadable_text(lang: Text) -> Text:
+    """The `unreadable_message` reply in `lang`."""
+    lang = lang if lang in PLAIN_UNREADABLE else "id"
+    try:
+        from actions import replies
+
+        return replies.render("unreadable_message", lang)
+    except (Exception, SystemExit) as error:  # actions/__init__ exits on a broken facts file
+        logger.error("Telegram: cannot render the unreadable_message reply (%s)", error)
+        return PLAIN_UNREADABLE[lang]
+
+
+class RepeatedTaps:
+    """Remembers button taps for a few seconds, to answer a repeated tap once."""
+
+    def __init__(self, seconds: float = REPEATED_TAP_SECONDS, size: int = 10000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.size, self.clock = seconds, size, clock
+        self._taps: "OrderedDict[Tuple[Any, ...], float]" = OrderedDict()
+
+    def repeated(self, key: Tuple[Any, ...]) -> bool:
+        """True when the same tap (conversation, message, data) came within `seconds`; a tap
+        answered again restarts the time."""
+        now = self.clock()
+        last = self._taps.get(key)
+        if last is not None and now - last < self.seconds:
+            return True
+        self._taps[key] = now
+        self._taps.move_to_end(key)
+        while len(self._taps) > self.size:
+            self._taps.popitem(last=False)
+        return False
 
 
 def _chat_id(recipient_id: Text) -> Any:
-    """A chat id as Telegram gives it: a number when it is one."""
-    return int(recipient_id) if re.fullmatch(r"-?\d+", str(recipient_id)) else recipient_id
+    """The chat of a conversation id (telegram:<chat>[:<user>]; a bare chat id as well), as
+    Telegram gives it: a number when it is one."""
+    local = local_id(recipient_id, TELEGRAM)
+    chat = local.split(":", 1)[0] if local is not None else str(recipient_id)
+    return int(chat) if re.fullmatch(r"-?\d+", chat) else chat
 
 
 class TelegramOutput(OutputChannel):
@@ -216,14 +316,24 @@ class TelegramOutput(OutputChannel):
         """The channel's name."""
         return "telegram"
 
-    def __init__(self, api: BotApi, callbacks: Optional[CallbackStore] = None) -> None:
+    def __init__(self, api: BotApi, callbacks: Optional[CallbackStore] = None,
+                 reply_to: Optional[int] = None) -> None:
         self.api = api
         self.callbacks = callbacks or CallbackStore()
+        self.reply_to = reply_to
+
+    def _reply(self) -> Dict[Text, Any]:
+        """The parameters that make a message a reply to the asker's (in groups)."""
+        if self.reply_to is None:
+            return {}
+        return {"reply_parameters": {"message_id": self.reply_to,
+                                     "allow_sending_without_reply": True}}
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         """Sends a text, in as many messages as Telegram's length limit needs."""
         for chunk in split_text(text):
-            await self.api.call("sendMessage", chat_id=_chat_id(recipient_id), text=chunk)
+            await self.api.call("sendMessage", chat_id=_chat_id(recipient_id), text=chunk,
+                                **self._reply())
 
     def _button(self, button: Dict[Text, Any]) -> Dict[Text, Text]:
         title = str(button.get("title") or button.get("payload") or button.get("url") or "")
@@ -240,9 +350,10 @@ class TelegramOutput(OutputChannel):
             return
         keyboard = {"inline_keyboard": [[self._button(b)] for b in buttons]}
         for chunk in chunks[:-1]:
-            await self.api.call("sendMessage", chat_id=_chat_id(recipient_id), text=chunk)
+            await self.api.call("sendMessage", chat_id=_chat_id(recipient_id), text=chunk,
+                                **self._reply())
         await self.api.call("sendMessage", chat_id=_chat_id(recipient_id), text=chunks[-1],
-                            reply_markup=keyboard)
+                            reply_markup=keyboard, **self._reply())
 
     async def send_quick_replies(self, recipient_id: Text, text: Text,
                                  quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
@@ -292,6 +403,7 @@ class TelegramInput(InputChannel):
         self.bot_username = bot_username
         self.webhook_url = webhook_url
         self.callbacks = CallbackStore()
+        self.taps = RepeatedTaps()
         self._recent_updates: deque = deque(maxlen=RECENT_UPDATES)
 
     def refusal(self, secret: Optional[Text]) -> Optional[Tuple[int, Text]]:
@@ -309,8 +421,11 @@ class TelegramInput(InputChannel):
         return TelegramOutput(self.api, self.callbacks) if self.api else None
 
     async def handle_update(self, update: Dict[Text, Any],
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Answers one update: the callback query first, then the message, through Rasa."""
+                            on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                            agent: Any = None) -> None:
+        """Answers one update: the callback query first, then the message, through Rasa; a
+        message the bot cannot read gets the `unreadable_message` reply (`agent`: Rasa's, to
+        look up the conversation's language)."""
         update_id = update.get("update_id")
         if update_id is not None:
             if update_id in self._recent_updates:
@@ -319,18 +434,43 @@ class TelegramInput(InputChannel):
         incoming = parse_update(update, self.bot_username)
         if incoming is None:
             return
+        output = TelegramOutput(self.api, self.callbacks, reply_to=incoming.reply_to)
+        if incoming.unreadable:
+            lang = await self.language(incoming, agent)
+            logger.debug("Telegram: a %s in %s: answered what the bot reads", incoming.unreadable,
+                         incoming.conversation)
+            await output.send_text_message(incoming.chat_id, unreadable_text(lang))
+            return
         text = incoming.text
         if incoming.callback_id:
             try:
                 await self.api.call("answerCallbackQuery", callback_query_id=incoming.callback_id)
             except TelegramError as error:
                 logger.warning("Telegram: %s", error)
+            if self.taps.repeated((incoming.conversation, incoming.button_message, text)):
+                logger.debug("Telegram: repeated tap in %s not answered again", incoming.conversation)
+                return
             text = self.callbacks.resolve(text) if text else None
             if not text:
                 logger.warning("Telegram: unknown callback data in update %s", update_id)
                 return
-        output = TelegramOutput(self.api, self.callbacks)
-        await on_new_message(UserMessage(text, output, incoming.chat_id, input_channel=self.name()))
+        await on_new_message(UserMessage(text, output, incoming.conversation,
+                                         input_channel=self.name()))
+
+    @staticmethod
+    async def language(incoming: Incoming, agent: Any = None) -> Text:
+        """The chat's language: the conversation's `language` slot, else the Telegram client's
+        language, else Indonesian."""
+        store = getattr(agent, "tracker_store", None)
+        if store is not None and incoming.conversation:
+            try:
+                tracker = await store.retrieve(incoming.conversation)
+                slot = tracker.get_slot("language") if tracker else None
+                if slot in PLAIN_UNREADABLE:
+                    return slot
+            except Exception:  # noqa: BLE001 - a guess is enough here
+                logger.exception("Telegram: cannot read the language of %s", incoming.conversation)
+        return language_of_code(incoming.language_code) or "id"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The webhook's routes."""
@@ -349,7 +489,8 @@ class TelegramInput(InputChannel):
             if not isinstance(update, dict):
                 return response.json({"status": "not an update"}, status=400)
             try:
-                await self.handle_update(update, on_new_message)
+                await self.handle_update(update, on_new_message,
+                                         getattr(request.app.ctx, "agent", None))
             except Exception:  # answered 200 all the same, or Telegram would resend it forever
                 logger.exception("Telegram: update %s failed", update.get("update_id"))
             return response.json({"status": "ok"})

@@ -5,6 +5,7 @@
 - patches: two speed fixes (action-response validation, kept-alive action-server connection)
 - action_guard: never silence when the action server is down or slow
 - input_limits: messages cut to 2,000 characters and cleaned before NLU, for every channel
+- commands: a typed command that is not an intent (/foo, /menu) gets the menu
 - questions: several questions in one message, each parsed on its own
 
 endpoints.yml names `rasa_runtime.tracker_store.BoundedSQLTrackerStore`, so every Rasa process of
@@ -12,9 +13,10 @@ the project imports this package at start, and the fixes below are in place befo
 message.
 """
 
-from rasa_runtime import action_guard, input_limits, patches, questions
+from rasa_runtime import action_guard, commands, input_limits, patches, questions
 
 patches.apply()
 action_guard.register()
 questions.register()
+commands.register()
 input_limits.register()

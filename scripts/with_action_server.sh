@@ -9,7 +9,8 @@ log="var/action-server.log"
 mkdir -p var
 SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$port" >"$log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+# Ctrl-C reaches the action server too, which may then be gone already: never an error here.
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
   if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$server" 2>/dev/null; then

@@ -179,7 +179,7 @@ def test_caddy_routes_the_channels_to_both_rasa_instances():
         for service in RASA_SERVICES:
             assert SERVICES[service]["expose"] == [dockerfile_port]
     credentials = yaml.safe_load((PROJECT / "credentials.yml").read_text(encoding="utf-8"))
-    assert {"rest", "channels.socketio.PersistentSocketIOInput",
+    assert {"channels.rest.RestInput", "channels.socketio.PersistentSocketIOInput",
             "channels.telegram.TelegramInput"} <= set(credentials)
     text = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
     assert "{$DOMAIN}" in text and "DOMAIN" in SERVICES["proxy"]["environment"]

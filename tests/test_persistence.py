@@ -22,10 +22,11 @@ def sqlite_env(database: Path) -> dict:
 
 
 def stored_user_messages(database: Path, sender: str) -> list:
-    """The texts of the stored user messages of one conversation, in order."""
+    """The texts of the stored user messages of a REST sender's conversation (rest:<sender>), in
+    order."""
     with sqlite3.connect(database) as connection:
         rows = connection.execute("SELECT data FROM events WHERE sender_id = ? AND "
-                                  "type_name = 'user' ORDER BY id", (sender,)).fetchall()
+                                  "type_name = 'user' ORDER BY id", (f"rest:{sender}",)).fetchall()
     return [json.loads(data)["text"] for (data,) in rows]
 
 
@@ -76,7 +77,8 @@ def test_slots_carry_over_to_a_new_session(actions, tmp_path):
         assert "79 fasilitas kesehatan" in say(sender, "di kalbar ada berapa?", port=RASA_PORT)
     with sqlite3.connect(database) as connection:
         events = [(kind, json.loads(data)) for kind, data in connection.execute(
-            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
+            (f"rest:{sender}",))]
     starts = [i for i, (kind, _) in enumerate(events) if kind == "session_started"]
     assert len(starts) == 2  # the session really started again
     next_user = next(i for i, (kind, _) in enumerate(events) if kind == "user" and i > starts[1])

@@ -48,11 +48,12 @@ class Cluster:
         self.engine = sqlalchemy.create_engine(postgres.url)
 
     def history(self, sender_id: str) -> List[Tuple[str, Optional[str]]]:
-        """(type_name, text or name) of every stored event of a conversation, in order."""
+        """(type_name, text or name) of every stored event of the conversation of a REST sender
+        (stored as rest:<sender>), in order."""
         with self.engine.connect() as connection:
             rows = connection.execute(sqlalchemy.text(
                 "SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id"),
-                {"sender": sender_id}).fetchall()
+                {"sender": f"rest:{sender_id}"}).fetchall()
         events = [(type_name, json.loads(data)) for type_name, data in rows]
         return [(type_name, data.get("text") or data.get("name")) for type_name, data in events]
 
@@ -157,7 +158,7 @@ def test_a_held_lock_makes_both_instances_wait(cluster):
     is released, then both answer, one after the other."""
     store = AtomicRedisLockStore(host="127.0.0.1", port=cluster.redis.port)
     sender = f"held-{uuid.uuid4().hex[:8]}"
-    ticket = store.issue_ticket(sender, lock_lifetime=60)
+    ticket = store.issue_ticket(f"rest:{sender}", lock_lifetime=60)  # the REST conversation
     replies: Dict[int, str] = {}
     messages = {PORT_A: SCRIPT[0][0], PORT_B: SCRIPT[2][0]}
 
@@ -172,7 +173,7 @@ def test_a_held_lock_makes_both_instances_wait(cluster):
         time.sleep(3)
         assert replies == {} and cluster.history(sender) == []
     finally:
-        store.cleanup(sender, ticket)
+        store.cleanup(f"rest:{sender}", ticket)
     for thread in threads:
         thread.join(timeout=60)
     assert SCRIPT[0][1] in replies[PORT_A] and SCRIPT[2][1] in replies[PORT_B]

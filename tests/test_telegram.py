@@ -4,91 +4,42 @@ every call. Each live test asserts the Bot API calls an update causes."""
 
 import asyncio
 import itertools
-import json
 import os
+import sqlite3
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional, Tuple
+import time
+from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
 
-from channels.telegram import (SECRET_HEADER, BotApi, CallbackStore, TelegramError, TelegramInput,
-                               TelegramOutput, parse_update, settings, split_text)
-from servers import PROJECT, action_server, rasa_server, say
+import fake_telegram
+from channels.telegram import (UNREADABLE, BotApi, CallbackStore, Incoming, RepeatedTaps,
+                               TelegramError, TelegramInput, TelegramOutput, parse_update,
+                               settings, split_text)
+from fake_telegram import TOKEN, FakeBotApi, callback, message
+from servers import LOGS, PROJECT, action_server, rasa_server, say
 
 FAKE_API_PORT, ACTIONS_PORT, RASA_PORT, OFFLINE_RASA_PORT = 17081, 17055, 17005, 17006
 FAKE_API_URL = f"http://127.0.0.1:{FAKE_API_PORT}"
-TOKEN = "123456:test-token"
 SECRET = "test_secret-token"
 WEBHOOK = f"http://127.0.0.1:{RASA_PORT}/webhooks/telegram/webhook"
 TELEGRAM_ENV = {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET,
                 "TELEGRAM_API_URL": FAKE_API_URL, "TELEGRAM_BOT_USERNAME": "bpjstk_test_bot",
                 "TELEGRAM_WEBHOOK_URL": ""}
-UPDATE_IDS = itertools.count(1000)
 CHAT_IDS = itertools.count(900001)
-
-
-class FakeBotApi(ThreadingHTTPServer):
-    """A Bot API server on 127.0.0.1 that records (method, parameters) and answers ok."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(("127.0.0.1", port), FakeBotApiHandler)
-        self.calls: List[Tuple[str, Dict[str, Any]]] = []
-        self.lock = threading.Lock()
-
-    def record(self, method: str, params: Dict[str, Any]) -> None:
-        with self.lock:
-            self.calls.append((method, params))
-
-    def recorded(self, method: Optional[str] = None) -> List[Dict[str, Any]]:
-        """The parameters of the calls so far, of one method if given."""
-        with self.lock:
-            return [p for m, p in self.calls if method in (None, m)]
-
-    def reset(self) -> None:
-        with self.lock:
-            self.calls.clear()
-
-
-class FakeBotApiHandler(BaseHTTPRequestHandler):
-    """POST /bot<token>/<method> with JSON."""
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        _, bot, method = self.path.split("/", 2)
-        params = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-        if bot != f"bot{TOKEN}":
-            return self.answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-        self.server.record(method, params)
-        result: Any = True
-        if method == "sendMessage":
-            result = {"message_id": len(self.server.calls), "date": 0, "text": params.get("text"),
-                      "chat": {"id": params.get("chat_id"), "type": "private"}}
-        self.answer(200, {"ok": True, "result": result})
-
-    def answer(self, status: int, body: Dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+GROUP_IDS = itertools.count(-1009000001, -1)
+QUERY_IDS = itertools.count(1)
+# what the unreadable_message reply starts with, in each language
+UNREADABLE_REPLY = {"id": "Maaf, saya hanya bisa membaca pesan teks, tombol pilihan, dan lokasi",
+                    "en": "Sorry, I can only read text messages, the buttons and a shared location"}
 
 
 @pytest.fixture(scope="module")
 def fake_api():
-    server = FakeBotApi(FAKE_API_PORT)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with fake_telegram.running(FAKE_API_PORT) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -112,25 +63,7 @@ def api(fake_api, rasa):
 
 def post(update: Dict[str, Any], secret: Optional[str] = SECRET, url: str = WEBHOOK) -> requests.Response:
     """Sends an update to the webhook the way Telegram does."""
-    headers = {SECRET_HEADER: secret} if secret is not None else {}
-    return requests.post(url, json=dict(update, update_id=next(UPDATE_IDS)), headers=headers, timeout=90)
-
-
-def message(chat: int, text: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
-    """An update with a private message from a user."""
-    body = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "Tester"}, **fields}
-    if text is not None:
-        body["text"] = text
-    return {"message": body}
-
-
-def callback(chat: int, data: str, query_id: str) -> Dict[str, Any]:
-    """An update for a pressed inline button."""
-    return {"callback_query": {"id": query_id, "data": data, "chat_instance": "1",
-                               "from": {"id": chat, "is_bot": False, "first_name": "Tester"},
-                               "message": {"message_id": 1, "date": 0,
-                                           "chat": {"id": chat, "type": "private"}}}}
+    return fake_telegram.post(url, update, secret)
 
 
 def sent_text(api: FakeBotApi, chat: int) -> str:
@@ -200,9 +133,52 @@ def test_updates_become_messages():
     assert parse_update(message(7, "/start@bpjstk_test_bot"), "bpjstk_test_bot").text == "/greet"
     assert parse_update(message(7, "/start@other_bot"), "bpjstk_test_bot") is None
     assert parse_update(message(7, '/inform_place{"place": "611201"}')).text == '/inform_place{"place": "611201"}'
-    assert parse_update(callback(7, "/ask_jmo", "q1")) == ("7", "/ask_jmo", "q1")
+    pressed = parse_update(callback(7, "/ask_jmo", "q1"))
+    assert (pressed.chat_id, pressed.text, pressed.callback_id) == ("7", "/ask_jmo", "q1")
     assert parse_update({"edited_message": message(7, "halo")["message"]}) is None
-    assert parse_update(message(7, sticker={"file_id": "x"})) is None
+    assert parse_update(message(7, new_chat_members=[{"id": 8}])) is None  # a service message
+
+
+def test_each_chat_and_each_group_member_is_a_conversation_of_its_own():
+    assert parse_update(message(7, "halo")).conversation == "telegram:7"
+    assert parse_update(callback(7, "/ask_jmo", "q1")).conversation == "telegram:7"
+    in_group = parse_update(message(-100123, "halo", chat_type="supergroup", user=7, message_id=55))
+    assert in_group.conversation == "telegram:-100123:7" and in_group.chat_id == "-100123"
+    assert in_group.reply_to == 55
+    tapped = parse_update(callback(-100123, "/ask_jmo", "q2", chat_type="group", user=8,
+                                   message_id=56))
+    assert tapped.conversation == "telegram:-100123:8" and tapped.reply_to == 56
+    assert parse_update(message(7, "halo")).reply_to is None  # private chats: no quoting
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+def test_a_message_the_bot_cannot_read_is_marked_with_its_kind(kind):
+    incoming = parse_update(message(7, **{kind: {"file_id": "x"}}))
+    assert incoming == Incoming("7", None, conversation="telegram:7", unreadable=kind)
+    photo_with_caption = message(7, photo=[{"file_id": "x"}], caption="apa itu jmo")
+    assert parse_update(photo_with_caption).text == "apa itu jmo"
+
+
+def test_a_repeated_tap_counts_within_the_window_only():
+    now = [100.0]
+    taps = RepeatedTaps(seconds=5, clock=lambda: now[0])
+    assert not taps.repeated(("telegram:7", 1, "/ask_jmo"))
+    now[0] += 4.9
+    assert taps.repeated(("telegram:7", 1, "/ask_jmo"))
+    assert not taps.repeated(("telegram:7", 2, "/ask_jmo"))  # another message's button
+    assert not taps.repeated(("telegram:8", 1, "/ask_jmo"))  # another user
+    now[0] += 5.1
+    assert not taps.repeated(("telegram:7", 1, "/ask_jmo"))
+
+
+def test_replies_in_a_group_quote_the_asker(fake_api):
+    fake_api.reset()
+    bot = TelegramOutput(BotApi(TOKEN, FAKE_API_URL), reply_to=55)
+    asyncio.run(bot.send_text_message("telegram:-100123:7", "jawaban"))
+    asyncio.run(bot.api.close())
+    assert fake_api.recorded("sendMessage") == [{
+        "chat_id": -100123, "text": "jawaban",
+        "reply_parameters": {"message_id": 55, "allow_sending_without_reply": True}}]
 
 
 def test_the_output_channel_calls_the_bot_api_in_any_event_loop(fake_api):
@@ -317,9 +293,9 @@ def test_a_wrong_or_missing_secret_is_refused(api, secret):
 @pytest.mark.parametrize("update", [
     {"edited_message": message(1, "apa itu plkk")["message"]},
     {"channel_post": {"message_id": 1, "date": 0, "chat": {"id": -100, "type": "channel"}, "text": "x"}},
-    message(1, sticker={"file_id": "x"}),
     message(1, "/start@some_other_bot"),
-], ids=["edited", "channel post", "sticker", "other bot's command"])
+    message(1, new_chat_members=[{"id": 2, "is_bot": False, "first_name": "New"}]),
+], ids=["edited", "channel post", "other bot's command", "service message"])
 def test_an_update_without_a_message_gets_200_and_nothing(api, update):
     assert post(update).status_code == 200
     assert api.calls == []
@@ -331,3 +307,167 @@ def test_rasa_starts_while_the_bot_api_is_unreachable(actions):
         assert "Pusat Layanan Kecelakaan Kerja" in say("offline-rest", "apa itu plkk", OFFLINE_RASA_PORT)
         webhook = f"http://127.0.0.1:{OFFLINE_RASA_PORT}/webhooks/telegram/webhook"
         assert post(message(next(CHAT_IDS), "apa itu plkk"), url=webhook).status_code == 200
+
+
+# Conversations, commands, messages the bot cannot read, repeated taps, groups (issue 11)
+
+# (command, what the answer says in Indonesian, in English)
+COMMAND_ANSWERS = [
+    ("/restart", "Baik, percakapan dimulai dari awal.", "OK, the conversation starts over."),
+    ("/back", "Kembali ke menu.", "Back to the menu."),
+    ("/session_start", "Halo, selamat datang!", "Hello and welcome!"),
+    ("/foo", "Saya bisa membantu Anda", "I can help you with"),
+    ("/help", "Saya bisa membantu Anda", "I can help you with"),
+]
+# the kinds of message named in the issue, as Telegram sends them
+MEDIA = {
+    "sticker": {"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular",
+                            "width": 512, "height": 512, "is_animated": False,
+                            "is_video": False}},
+    "voice": {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
+    "photo without caption": {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 90,
+                                         "height": 90}]},
+    "video": {"video": {"file_id": "v", "file_unique_id": "v", "width": 1, "height": 1,
+                        "duration": 1}},
+    "video note": {"video_note": {"file_id": "n", "file_unique_id": "n", "length": 1,
+                                  "duration": 1}},
+    "audio": {"audio": {"file_id": "a", "file_unique_id": "a", "duration": 1}},
+    "animation": {"animation": {"file_id": "g", "file_unique_id": "g", "width": 1, "height": 1,
+                                "duration": 1}},
+    "contact": {"contact": {"phone_number": "+620000", "first_name": "Budi"}},
+    "document": {"document": {"file_id": "d", "file_unique_id": "d", "file_name": "ktp.pdf"}},
+    "dice": {"dice": {"emoji": "🎲", "value": 4}},
+    "poll": {"poll": {"id": "1", "question": "?", "options": [{"text": "a", "voter_count": 0}],
+                      "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+                      "type": "regular", "allows_multiple_answers": False}},
+}
+
+
+def stored_conversations() -> List[str]:
+    """The conversation ids in the tracker store of the Rasa under test."""
+    with sqlite3.connect(LOGS / f"tracker-{RASA_PORT}.db") as connection:
+        return [row[0] for row in connection.execute("SELECT DISTINCT sender_id FROM events")]
+
+
+def timed_post(update: Dict[str, Any]) -> float:
+    """Posts an update; returns the seconds until the webhook answered 200."""
+    started = time.monotonic()
+    assert post(update).status_code == 200
+    return time.monotonic() - started
+
+
+def test_a_chat_is_stored_as_telegram_chat(api):
+    chat = next(CHAT_IDS)
+    post(message(chat, "apa itu plkk"))
+    assert f"telegram:{chat}" in stored_conversations()
+    assert str(chat) not in stored_conversations()
+
+
+@pytest.mark.parametrize("kind", list(MEDIA))
+def test_each_message_the_bot_cannot_read_gets_one_short_reply(api, kind):
+    chat = next(CHAT_IDS)
+    assert timed_post(message(chat, **MEDIA[kind])) < 5
+    sent = api.recorded("sendMessage")
+    assert len(sent) == 1 and sent[0]["chat_id"] == chat, sent
+    assert sent[0]["text"].startswith(UNREADABLE_REPLY["id"])
+    assert "lokasi" in sent[0]["text"] and "tombol" in sent[0]["text"]
+
+
+def test_the_reply_to_an_unreadable_message_is_in_the_chats_language(api):
+    chat = next(CHAT_IDS)
+    post(message(chat, "hello, what is the JMO app"))
+    api.reset()
+    post(message(chat, **MEDIA["sticker"]))
+    assert sent_text(api, chat).startswith(UNREADABLE_REPLY["en"])
+    api.reset()
+    new_chat = next(CHAT_IDS)  # no conversation yet: the Telegram app's language
+    post(message(new_chat, language_code="en-GB", **MEDIA["voice"]))
+    assert sent_text(api, new_chat).startswith(UNREADABLE_REPLY["en"])
+    post(message(new_chat + 10**6, language_code="id", **MEDIA["voice"]))
+    assert sent_text(api, new_chat + 10**6).startswith(UNREADABLE_REPLY["id"])
+
+
+@pytest.mark.parametrize("command, indonesian, english", COMMAND_ANSWERS,
+                         ids=[c[0] for c in COMMAND_ANSWERS])
+def test_each_command_is_answered_within_5_s_in_the_chats_language(api, command, indonesian,
+                                                                   english):
+    chat = next(CHAT_IDS)
+    post(message(chat, "halo min"))
+    api.reset()
+    assert timed_post(message(chat, command)) < 5
+    assert indonesian in sent_text(api, chat)
+    chat = next(CHAT_IDS)
+    post(message(chat, "hello, good morning"))
+    api.reset()
+    assert timed_post(message(chat, command)) < 5
+    assert english in sent_text(api, chat)
+
+
+def test_restart_forgets_the_topic(api):
+    chat = next(CHAT_IDS)
+    post(message(chat, "apa itu bsu"))
+    post(message(chat, "/restart"))
+    api.reset()
+    post(message(chat, "syaratnya apa aja"))
+    assert "Permenaker" not in sent_text(api, chat)
+
+
+def test_back_repeats_the_pending_place_question_with_its_buttons(api):
+    chat = next(CHAT_IDS)
+    post(message(chat, "sungai raya"))
+    question = [p for p in api.recorded("sendMessage") if "reply_markup" in p][-1]
+    api.reset()
+    post(message(chat, "/back"))
+    repeated = api.recorded("sendMessage")
+    assert repeated[-1]["text"] == question["text"]
+    assert repeated[-1]["reply_markup"] == question["reply_markup"]
+
+
+def test_a_double_tap_on_a_button_is_answered_once(api):
+    chat = next(CHAT_IDS)
+    taps = [callback(chat, "/ask_jmo", f"tap-{next(QUERY_IDS)}", message_id=31) for _ in range(2)]
+    assert post(taps[0]).status_code == 200
+    assert post(taps[1]).status_code == 200  # the same button, a moment later
+    assert sorted(p["callback_query_id"] for p in api.recorded("answerCallbackQuery")) == sorted(
+        t["callback_query"]["id"] for t in taps)  # both spinners stop
+    answers = [p for p in api.recorded("sendMessage") if "Jamsostek Mobile" in p["text"]]
+    assert len(answers) == 1, answers
+    api.reset()  # another button of the same message is answered
+    post(callback(chat, "/ask_offices", f"tap-{next(QUERY_IDS)}", message_id=31))
+    assert "Kantor Cabang" in sent_text(api, chat)
+
+
+def test_a_double_tap_sent_at_the_same_moment_is_answered_once(api):
+    chat = next(CHAT_IDS)
+    taps = [callback(chat, "/ask_plkk_definition", f"tap-{next(QUERY_IDS)}", message_id=32)
+            for _ in range(2)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(pool.map(lambda update: post(update).status_code, taps))
+    assert statuses == [200, 200]
+    answers = [p for p in api.recorded("sendMessage") if "Pusat Layanan Kecelakaan Kerja" in p["text"]]
+    assert len(answers) == 1, answers
+
+
+def test_in_a_group_answers_reply_to_the_asker_and_members_keep_their_own_context(api):
+    group = next(GROUP_IDS)
+    ana, budi = next(CHAT_IDS), next(CHAT_IDS)
+    post(message(group, "apa itu bsu", chat_type="supergroup", user=ana, message_id=501))
+    sent = api.recorded("sendMessage")
+    assert sent and all(p["chat_id"] == group for p in sent)
+    assert all(p.get("reply_parameters", {}).get("message_id") == 501 for p in sent), sent
+    api.reset()
+    post(message(group, "syaratnya apa aja", chat_type="supergroup", user=budi, message_id=502))
+    sent = api.recorded("sendMessage")
+    assert all(p.get("reply_parameters", {}).get("message_id") == 502 for p in sent), sent
+    assert "Permenaker" not in sent_text(api, group)  # Ana's topic is not Budi's
+    api.reset()
+    post(message(group, "syaratnya apa aja", chat_type="supergroup", user=ana, message_id=503))
+    assert "Permenaker" in sent_text(api, group)
+    assert {f"telegram:{group}:{ana}", f"telegram:{group}:{budi}"} <= set(stored_conversations())
+    api.reset()
+    post(callback(group, "/ask_jmo", f"tap-{next(QUERY_IDS)}", chat_type="supergroup", user=budi,
+                  message_id=504))
+    sent = api.recorded("sendMessage")
+    assert sent and all(p.get("reply_parameters", {}).get("message_id") == 504 for p in sent)
