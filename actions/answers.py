@@ -8,7 +8,8 @@ rule to `action_answer` — no Python. When the question names a place in Kalbar
 office is added (complaints, data updates and claims are done there).
 """
 
-from typing import List, Optional
+import re
+from typing import Any, Dict, List, Optional, Set
 
 from rasa_sdk.events import EventType
 
@@ -17,6 +18,20 @@ from actions.base import BotAction, Turn
 from actions.offices import nearest_office_text, office_label, place_label, ranked_offices
 
 PREFIX = "answer."
+# a host name in a message: "http://bsu-cair.xyz/cek", "lapakasik.bpjsketenagakerjaan.go.id"
+HOST = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?=[/\s?!,:]|$)", re.I)
+
+
+def official_hosts(facts: Dict[str, Any]) -> Set[str]:
+    """The web addresses the facts file names as official (lower case)."""
+    return {facts["jht"]["lapak_asik"].lower(), facts["bsu_info"]["official_site"].lower(),
+            facts["official_channels"]["website"].lower()}
+
+
+def hosts_in(text: str) -> List[str]:
+    """The host names a message mentions, lower case, e-mail domains left out."""
+    return [m.group(1).lower() for m in HOST.finditer(text)
+            if m.start() == 0 or text[m.start() - 1] != "@"]
 
 
 def nearest_office_line(turn: Turn) -> Optional[str]:
@@ -40,6 +55,10 @@ class ActionAnswer(BotAction):
         return turn.intent
 
     def respond(self, turn: Turn) -> List[EventType]:
+        hosts = hosts_in(turn.text)
+        if turn.intent == "report_hoax" and hosts and set(hosts) <= official_hosts(turn.facts):
+            turn.say("hoax_official_site", site=replies.join(sorted(set(hosts)), turn.lang))
+            return []
         text = turn.render(PREFIX + turn.intent)
         office = nearest_office_line(turn)
         turn.say_text(f"{text}\n\n{office}" if office else text)

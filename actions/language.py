@@ -1,7 +1,8 @@
 """Tells whether a message is English or Indonesian, so the bot answers in the user's language.
 
-Counts marker words of each language; a message with no clear marker (a place name, "ok", an emoji)
-keeps the language of the conversation so far.
+Counts marker words of each language; a message with no clear marker (a place name, an emoji, or
+words both languages use in chat such as "ok", "no", "wkwk") keeps the language of the
+conversation so far.
 """
 
 import re
@@ -18,7 +19,7 @@ ENGLISH_WORDS = {
     "was", "what", "when", "where", "which", "who", "why", "with", "work", "worker", "workers",
     "would", "you", "your", "bye", "goodbye", "accident", "treatment", "eligible", "paid",
     "list", "show", "tell", "west", "features", "should", "want", "from", "they", "this", "that",
-    "ok", "okay", "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's",
+    "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's",
 }
 INDONESIAN_WORDS = {
     "ada", "aja", "apa", "apakah", "atau", "bagaimana", "bang", "bantuan", "bapak", "bayar",

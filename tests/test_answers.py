@@ -844,3 +844,29 @@ def test_jmo_feature_answer_does_not_say_yes_to_a_question_that_is_not_can(messa
 def test_jmo_feature_answer_may_say_yes_to_can_questions(message, opening, feature):
     text = reply_text(ActionJmoFeature(), message, intent="ask_jmo_feature")
     assert text.startswith(opening) and feature in text
+
+
+# --- official addresses and chat words --------------------------------------------------------
+
+@pytest.mark.parametrize("message, site", [
+    ("lapakasik.bpjsketenagakerjaan.go.id beneran situs resmi?", "lapakasik.bpjsketenagakerjaan.go.id"),
+    ("ada yg kirim link https://bsu.kemnaker.go.id/ itu asli kan", "bsu.kemnaker.go.id"),
+])
+def test_an_address_the_facts_call_official_is_not_called_a_hoax(message, site):
+    text = reply_text(ActionAnswer(), message, intent="report_hoax")
+    assert f"Menurut data saya, {site} adalah alamat resmi" in text
+    assert "Jangan klik" not in text
+
+
+def test_a_look_alike_address_gets_the_hoax_warning_without_being_repeated():
+    message = "cek bsu di https://bsu-kemnaker.go.id.cek-nama.xyz/daftar asli kah?"
+    text = reply_text(ActionAnswer(), message, intent="report_hoax")
+    assert "tidak bisa memastikan" in text and "Jangan klik" in text
+    assert "cek-nama" not in text and "https://" not in text
+
+
+@pytest.mark.parametrize("message", ["ok", "oke", "no", "wkwkwk"])
+def test_chat_words_keep_the_conversation_language(message):
+    from actions.language import detect_language
+    assert detect_language(message, "id") == "id"
+    assert detect_language(message, "en") == "en"

@@ -161,8 +161,8 @@ GROUP = {
     "ask_office_details": "offices",
 }
 # Groups an answer of a kind may touch besides its own: office details give the call centre's
-# hours.
-ALSO = {"ask_office_details": {"channels"}}
+# hours; the hoax answer says where JHT is really claimed and the official email.
+ALSO = {"ask_office_details": {"channels"}, "report_hoax": {"jht", "channels"}}
 
 
 def foreign_facts(kinds: Sequence[str], also: Sequence[str] = ()) -> List[str]:
