@@ -22,11 +22,13 @@ MARK = "_bpjstk_commands"  # set on the wrapper, so that registering twice wraps
 
 
 def command_intent(text: Optional[str], intents: Any) -> Optional[str]:
-    """The intent for a typed command that is not an intent of the domain, else None."""
+    """The intent for a typed command that is not an intent of the domain as written, else None:
+    "/Restart" (a phone capitalises it) is /restart, "/foo" the menu."""
     match = COMMAND.match((text or "").strip())
     if not match or match.group(1) in intents:
         return None
-    return ALIASES.get(match.group(1).lower(), HELP_INTENT)
+    name = match.group(1).lower()
+    return name if name in intents else ALIASES.get(name, HELP_INTENT)
 
 
 def _parse_message(parse: Callable[..., Any]) -> Callable[..., Any]:

@@ -25,6 +25,7 @@ INTENTS = {"greet", "ask_help", "ask_jmo", "restart", "back", "session_start", "
     ("/START", "greet"), ('/foo{"a": 1}', "ask_help"), ("/restart", None), ("/back", None),
     ("/ask_jmo", None), ('/inform_place{"place": "611201"}', None), ("apa itu jmo", None),
     ("", None), (None, None), ("/", None), ("  /bantuan  ", "ask_help"),
+    ("/Restart", "restart"), ("/RESTART", "restart"), ("/Back", "back"),
 ])
 def test_a_command_that_is_no_intent_becomes_the_menu(text, intent):
     assert command_intent(text, INTENTS) == intent
