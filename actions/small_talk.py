@@ -84,10 +84,9 @@ class ActionOutOfScope(BotAction):
     intents = ("out_of_scope",)
 
     def respond(self, turn: Turn) -> List[EventType]:
-        outside = places.resolve(turn.text)
-        if outside.status == "outside" and outside.essential:  # "kalau di Kuching?"
-            turn.say("place_outside", place=outside.outside)
-            return []
+        found = places.resolve(turn.text)
+        if found.status != "none" and found.essential:  # "78557", "kalau di Kuching?"
+            return answer_nearest_office(turn, explicit_request=False)
         turn.say("out_of_scope", buttons=turn.menu())
         return []
 

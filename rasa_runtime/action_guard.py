@@ -5,7 +5,10 @@ server and, when the call fails, logs the error and sends nothing. Here every cu
 (`RemoteAction.run`) is bounded by ACTION_TIMEOUT_S seconds (default 3); on a timeout, a refused
 connection, an HTTP error or an invalid response the user gets a polite "the service is busy"
 message with the call centre instead (template `service_busy` of actions/replies.yml, filled from
-the facts file), and the conversation goes on.
+the facts file), and the conversation goes on. The one exception is `action_session_start`
+(ours replaces Rasa's, actions/commands.py), which runs before a new conversation's first
+message: when it fails or takes longer than SESSION_START_TIMEOUT_S, Rasa's own session start runs
+instead, and the user's message gets one answer (busy or not), not two, within the bound.
 
 Environment: ACTION_TIMEOUT_S (seconds, default 3).
 """
@@ -21,6 +24,9 @@ from rasa.shared.core.events import BotUttered, Event
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 3.0
+# action_session_start runs before a new conversation's first answer: when the action server is
+# slow, Rasa's own session start takes over after this long, so the answer stays within bounds
+SESSION_START_TIMEOUT_S = 0.5
 MARK = "_bpjstk_action_guard"  # set on the wrapper, so that registering twice wraps once
 
 # Only when the facts file cannot be loaded (the action server is then down too): polite, busy,
@@ -86,7 +92,8 @@ def guarded(run: Callable[..., Any]) -> Callable[..., Any]:
 
     async def run_guarded(self: rasa_action.RemoteAction, output_channel: Any, nlg: Any,
                           tracker: Any, domain: Any) -> List[Event]:
-        timeout = action_timeout()
+        session_start = self.name() == rasa_action.ACTION_SESSION_START_NAME
+        timeout = min(action_timeout(), SESSION_START_TIMEOUT_S) if session_start else action_timeout()
         try:
             return await asyncio.wait_for(run(self, output_channel, nlg, tracker, domain), timeout)
         except rasa_action.ActionExecutionRejection:
@@ -98,6 +105,8 @@ def guarded(run: Callable[..., Any]) -> Callable[..., Any]:
             first_line = (str(error).splitlines() or [""])[0]
             logger.error("custom action '%s' failed (%s: %s): answering 'service busy'",
                          self.name(), type(error).__name__, first_line)
+        if session_start:
+            return await rasa_action.ActionSessionStart().run(output_channel, nlg, tracker, domain)
         return [BotUttered(busy_text(conversation_language(tracker)))]
 
     setattr(run_guarded, MARK, True)

@@ -5,7 +5,8 @@ semicolons and line breaks (never at commas: "1,2 juta", "sy TKI ke brunei, bs i
 each clause is parsed on its own with the same model. A clause is a question of its own when its
 intent is confident, is not small talk, out of scope or a follow-up that leans on another clause
 ("brp dpt nya"), and either is the intent of the whole message or reads as a question (a question
-mark or a question word; a clause such as "sy resign bulan lalu" is context). When at least two
+mark, a question word, or a problem people state: "lupa password jmo"; a clause such as "sy
+resign bulan lalu" is context). When at least two
 questions with different intents remain, the message's metadata gets
 `{"questions": [{"text", "intent", "confidence", "entities"}, ...]}` in the order they were
 written. The custom action that runs (actions/base.py) then answers each question in one reply.
@@ -29,6 +30,10 @@ OTHER_INTENT_MIN_CONFIDENCE = 0.75
 # resign bulan lalu", "brp dpt nya").
 NOT_QUESTIONS = {"greet", "goodbye", "thanks", "nlu_fallback", "out_of_scope", "share_location",
                  "inform_place", "ask_how_many", "ask_requirements"}
+# Intents people state rather than ask ("kartu sy hilang", "lupa password jmo"): a question of its
+# own without a question word.
+PROBLEM_REPORTS = {"ask_lost_card", "ask_jmo_password", "ask_jmo_account", "ask_jmo_face",
+                   "ask_jmo_phone", "ask_complaint", "report_hoax"}
 MARK = "_bpjstk_questions"
 
 CLAUSE_END = re.compile(r"([?!;\n]+|(?<=\w)\.(?:\s+|$))")
@@ -68,7 +73,8 @@ def questions_in(parse_clause: Callable[[str], Dict[str, Any]], text: str,
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
         if name in NOT_QUESTIONS or confidence < MIN_CONFIDENCE:
             continue
-        if name != message_intent and (not is_question or confidence < OTHER_INTENT_MIN_CONFIDENCE):
+        asks = is_question or name in PROBLEM_REPORTS
+        if name != message_intent and (not asks or confidence < OTHER_INTENT_MIN_CONFIDENCE):
             continue
         found.append({"text": part, "intent": name, "confidence": round(confidence, 4),
                       "entities": parsed.get("entities") or []})
