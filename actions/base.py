@@ -141,6 +141,11 @@ class BotAction(Action):
         if not re.search(r"\w", turn.text):  # empty, blanks, emoji or punctuation only
             turn.say("empty_message", buttons=turn.menu())
             return [SlotSet("language", turn.lang)]
+        if re.search(r"[^\W\d_]", turn.text) and not re.search(r"[A-Za-z]", turn.text):
+            # words, but none in Latin letters (Arabic, Chinese...): not Indonesian or English,
+            # whatever intent the model guessed
+            turn.say("fallback", buttons=turn.menu())
+            return [SlotSet("language", turn.lang)]
         plan = question_plan(turn) if len(turn.questions) > 1 else []
         if len(plan) > 1:
             return answer_questions(turn, plan)

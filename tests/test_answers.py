@@ -870,3 +870,9 @@ def test_chat_words_keep_the_conversation_language(message):
     from actions.language import detect_language
     assert detect_language(message, "id") == "id"
     assert detect_language(message, "en") == "en"
+
+
+@pytest.mark.parametrize("message", ["ما هي خدمة بي بي جي إس؟", "这是什么", "что это"])
+def test_a_message_without_latin_letters_is_not_understood_whatever_the_model_guessed(message):
+    text = reply_text(ActionAnswer(), message, intent="ask_jht")
+    assert text.startswith("Maaf, saya belum paham maksud Anda")
