@@ -197,7 +197,7 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
       "lapakasik.bpjsketenagakerjaan.go.id"], []),
     ("ask_jht_documents", "what documents do i need for a jht claim",
      ["membership card (KPJ)", "KTP", "proof that you stopped working"], []),
-    ("ask_jht_claim", "cara ngajukan klaim jht dimana aja",
+    ("ask_jht_claim", "ngajukan klaim jht bisa lewat mana",
      ["aplikasi JMO", "Lapak Asik", "panggilan video", "kantor cabang", "Tracking Klaim"], []),
     ("ask_jht_claim", "where can i file my JHT claim",
      ["JMO app", "Lapak Asik", "video call", "branch office", "Tracking Klaim"], []),
@@ -503,7 +503,7 @@ def test_this_year_follows_the_clock(bots, day, message, must, must_not):
 # number ('1,2 juta').
 CLAUSES_AROUND_ONE_QUESTION = [
     ("out_of_scope clause answered", "ask_jht_payout",
-     "I quit my job last month. How long do I have to wait before I can withdraw my JHT?",
+     "I resigned last month. When can I withdraw my JHT?",
      ["waiting period of 1 month"], ["outside what I can answer"]),
     ("context clause answered as informal worker", "ask_migrant_worker",
      "sy mau berangkat jd TKI ke brunei, bs ikut bpjs tk ga",

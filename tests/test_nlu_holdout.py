@@ -105,8 +105,8 @@ def measured(holdout):
 
 # What `make test` holds the model to: regression floors a little below the figures measured on
 # 2026-11-30 with 46 intents (first holdout: accuracy 0.939-0.943 over two trainings, macro-F1
-# 0.953, place F1 0.967, out of scope answered 0.000; second holdout: accuracy 0.963-0.967,
-# wrong-topic rate 0.004), leaving room for the small differences between trainings. The issues'
+# 0.953, place F1 0.967, out of scope answered 0.000; second holdout: accuracy 0.921 once 15
+# training examples that nearly copied its messages were removed, below its target 0.93), leaving room for the small differences between trainings. The issues'
 # targets (evaluate.TARGETS, TARGETS_NEAR) are reported with PASS/FAIL by `make evaluate`
 # (docs/nlu.md).
 REGRESSION_FLOORS = {
@@ -116,7 +116,7 @@ REGRESSION_FLOORS = {
     "oos_answered_rate": (0.06, "max"),
 }
 REGRESSION_FLOORS_NEAR = {
-    "intent_accuracy": (0.94, "min"),
+    "intent_accuracy": (0.90, "min"),
     "wrong_topic_rate": (0.02, "max"),
 }
 
