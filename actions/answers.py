@@ -15,7 +15,8 @@ from rasa_sdk.events import EventType
 
 from actions import places, replies
 from actions.base import BotAction, Turn
-from actions.offices import nearest_office_text, office_label, place_label, ranked_offices
+from actions.offices import (nearest_office_text, office_details, office_label, place_label,
+                             ranked_offices)
 
 PREFIX = "answer."
 # a host name in a message: "http://bsu-cair.xyz/cek", "lapakasik.bpjsketenagakerjaan.go.id"
@@ -55,8 +56,8 @@ class ActionAnswer(BotAction):
         return turn.intent
 
     def respond(self, turn: Turn) -> List[EventType]:
-        hosts = hosts_in(turn.text)
-        if turn.intent == "report_hoax" and hosts and set(hosts) <= official_hosts(turn.facts):
+        hosts = hosts_in(turn.text) if turn.intent == "report_hoax" else []
+        if hosts and set(hosts) <= official_hosts(turn.facts):
             turn.say("hoax_official_site", site=replies.join(sorted(set(hosts)), turn.lang))
             return []
         text = turn.render(PREFIX + turn.intent)
@@ -81,10 +82,8 @@ class ActionOfficeDetails(BotAction):
         place = found.places[0]
         _, office = ranked_offices(turn.facts, place.lat, place.lon)[0]
         label = office_label(turn, office)
-        if any(office[k] for k in ("address", "phone", "hours")):
-            unknown = turn.render("unknown_detail")
-            details = turn.render("office_details", **{k: office[k] or unknown
-                                                       for k in ("address", "phone", "hours")})
+        details = office_details(turn, office)
+        if details:
             turn.say("office_named_details", office=label, details=details)
         else:
             turn.say("office_details_unknown", office=label)

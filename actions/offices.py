@@ -83,6 +83,15 @@ def map_url(office: Dict[str, Any]) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=13/{lat}/{lon}"
 
 
+def office_details(turn: Turn, office: Dict[str, Any]) -> Optional[str]:
+    """'Alamat: … Telepon: … Jam layanan: …' from the facts file, or None when it has none."""
+    details = ("address", "phone", "hours")
+    if not any(office[k] for k in details):
+        return None
+    unknown = turn.render("unknown_detail")
+    return turn.render("office_details", **{k: office[k] or unknown for k in details})
+
+
 def nearest_office_text(turn: Turn, lat: float, lon: float, place: str,
                         regency_code: Optional[str]) -> str:
     """The full answer for a point: nearest office, distance, branch, details and map."""
@@ -99,12 +108,7 @@ def nearest_office_text(turn: Turn, lat: float, lon: float, place: str,
                                  distance=replies.distance(branch_km, turn.lang)))
     if office.get("approximate"):
         lines.append(turn.render("approximate_position"))
-    if any(office[k] for k in ("address", "phone", "hours")):
-        unknown = turn.render("unknown_detail")
-        lines.append(turn.render("office_details", **{k: office[k] or unknown
-                                                      for k in ("address", "phone", "hours")}))
-    else:
-        lines.append(turn.render("office_details_missing"))
+    lines.append(office_details(turn, office) or turn.render("office_details_missing"))
     lines.append(turn.render("map_link", url=map_url(office)))
     return " ".join(lines[:-1]) + "\n" + lines[-1]
 
