@@ -4,7 +4,8 @@
 - lock_store: in memory, or Redis (atomic) when several Rasa instances share conversations
 - patches: two speed fixes (action-response validation, kept-alive action-server connection)
 - action_guard: never silence when the action server is down or slow
-- input_limits: messages cut to 2,000 characters and cleaned before NLU, for every channel
+- input_limits: messages cleaned, personal data masked (masking) and cut to 2,000 characters
+  before NLU and storage, for every channel
 - commands: a typed command that is not an intent (/foo, /menu) gets the menu
 - questions: several questions in one message, each parsed on its own
 

@@ -9,9 +9,15 @@
   metadata that is not a mapping is kept as `{"value": ...}`: Rasa would fail on either and answer
   nothing.
 
+- Personal data (NIK, KPJ, phone numbers, email addresses, account-like numbers) is masked
+  first (rasa_runtime/masking.py: "[NIK]", "[TELEPON]", ...), and the message's metadata gets
+  `{"masked": ["NIK", ...]}`, so that the action adds, once per conversation, that the bot needs
+  no such data (actions/base.py).
+
 Rasa 3.6 builds a `UserMessage` in every channel and hands it to `MessageProcessor.log_message`,
 which parses it (`_handle_message_with_tracker`) and logs the `UserUttered` event: the limits are
-applied there, so the cut text is what NLU, the tracker and the actions see. `parse_message` (the
+applied there, so the masked, cut text is what NLU, the tracker store, the logs and the actions
+see. `parse_message` (the
 HTTP API's /model/parse) applies them too.
 """
 
@@ -22,8 +28,11 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from rasa.core import processor as rasa_processor
 from rasa.core.channels.channel import UserMessage
 
+from rasa_runtime.masking import mask
+
 MAX_MESSAGE_CHARS = 2000
 TRUNCATED_FROM = "truncated_from"
+MASKED = "masked"
 MARK = "_bpjstk_input_limits"  # set on the wrappers, so that registering twice wraps once
 
 KEPT_CONTROLS = {"\n", "\t"}
@@ -63,14 +72,18 @@ def limited(text: Optional[str]) -> Tuple[str, Optional[int]]:
 
 
 def apply_limits(message: UserMessage) -> UserMessage:
-    """Cleans and cuts `message.text` in place, marking a cut in `message.metadata`."""
+    """Cleans, masks and cuts `message.text` in place, marking a cut (`truncated_from`) and the
+    kinds of personal data masked (`masked`) in `message.metadata`. Applying it twice changes
+    nothing more."""
     if message.text is None and message.parse_data:
         return message  # an intent given as parse data, without text: nothing to limit
-    text, original_length = limited(message.text)
+    text, masked = mask(clean(as_text(message.text) or ""))
+    text, original_length = limited(text)
     message.text = text
-    if original_length is not None:
-        metadata = as_metadata(message.metadata) or {}
-        message.metadata = {**metadata, TRUNCATED_FROM: original_length}
+    marks = {**({TRUNCATED_FROM: original_length} if original_length is not None else {}),
+             **({MASKED: masked} if masked else {})}
+    if marks:
+        message.metadata = {**(as_metadata(message.metadata) or {}), **marks}
     return message
 
 

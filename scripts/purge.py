@@ -8,6 +8,10 @@ The database is the one Rasa uses, configured by the same environment variables
 (rasa_runtime/tracker_store.py): SQLite var/tracker.db (or TRACKER_DB) by default, PostgreSQL with
 TRACKER_DB_DIALECT=postgresql, TRACKER_DB_HOST, TRACKER_DB_PORT, TRACKER_DB, TRACKER_DB_USER and
 TRACKER_DB_PASSWORD. Safe to run while Rasa runs; the deletion is one transaction.
+
+Every purge (not a dry run) is recorded in the table `purge_log` of the same database, in the same
+transaction: when it ran, its cutoff and how many conversations and events it deleted (no
+conversation id), so that `make report` can say what the purges have already removed.
 """
 
 import argparse
@@ -26,6 +30,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import sqlalchemy as sa  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+# one row per purge: when (epoch seconds), the cutoff (epoch seconds), what it deleted
+PURGE_LOG = sa.Table("purge_log", sa.MetaData(),
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("purged_at", sa.Float, nullable=False),
+                     sa.Column("cutoff", sa.Float, nullable=False),
+                     sa.Column("conversations", sa.Integer, nullable=False),
+                     sa.Column("events", sa.Integer, nullable=False))
 
 # conversations whose newest event is older than the cutoff
 OLD_CONVERSATIONS = ("SELECT sender_id FROM events GROUP BY sender_id "
@@ -84,6 +96,9 @@ def purge(engine: sa.engine.Engine, days: int, dry_run: bool = False) -> tuple:
         else:
             events = connection.execute(sa.text(f"DELETE FROM events {condition}"),
                                         {"cutoff": cutoff}).rowcount
+            PURGE_LOG.create(connection, checkfirst=True)
+            connection.execute(PURGE_LOG.insert().values(
+                purged_at=time.time(), cutoff=cutoff, conversations=conversations, events=events))
     return conversations, events
 
 

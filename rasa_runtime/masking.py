@@ -1,0 +1,92 @@
+"""Personal data masked in a user message before anything else sees it (UU 27/2022, docs/security.md).
+
+`mask(text)` replaces, in this order:
+
+| what | how it is recognised | token |
+| --- | --- | --- |
+| email address | `name@domain.tld` | `[EMAIL]` |
+| phone number | mobile: `+62`, `62` or `0`, then `8` and 8-11 more digits (10-14 digits in all), groups separated by one space, dot or dash; landline: `+62` or `0`, an area code of 2-4 digits (optionally in brackets), then 5-8 digits: `(0561) 734567` | `[TELEPON]` |
+| NIK | 16 digits, or 4-4-4-4 / 6-6-4 groups separated by one space, dot or dash (four years in a row, "2020 2021 2022 2023", are not a NIK) | `[NIK]` |
+| KPJ number | 11 digits | `[KPJ]` |
+| bank account-like number | any other run of 10 or more digits (Indonesian account numbers have 10-16) | `[REKENING]` |
+
+A run of digits counts only as a whole: not when it touches more digits, nor when it is part of a
+decimal or grouped number ("109.3312345678901", "1.500.000.000"), nor when it is an amount after
+"Rp"/"IDR" or before "rupiah" ("Rp 1500000000"). So postal codes (5 digits), years, amounts
+("Rp 250.000", "250000", "1.500.000"), dates ("17-08-2023", "17/08/2023") and coordinates ("-0.02,
+109.33", a shared location's JSON) are never masked.
+
+In a button payload (`/intent{"place": "6101012001"}`) the account rule is not applied: the
+gazetteer's village codes are 10 digits. Everything else is masked there too.
+"""
+
+import re
+from typing import List, Tuple
+
+EMAIL, PHONE, NIK, KPJ, ACCOUNT = "EMAIL", "TELEPON", "NIK", "KPJ", "REKENING"
+TOKENS = {kind: f"[{kind}]" for kind in (EMAIL, PHONE, NIK, KPJ, ACCOUNT)}
+# A token as it appears in a masked text ("[NIK]"), to find masked messages again (the report).
+TOKEN = re.compile(r"\[(?:EMAIL|TELEPON|NIK|KPJ|REKENING)\]")
+
+# Not inside a longer number: no digit (or "+") before, no digit, and no decimal/grouped number
+# around it ("109.33123...", "1.500.000.000").
+_START = r"(?<![\d+])(?<!\d[.,])"
+_END = r"(?!\d)(?![.,]\d)"
+_SEP = r"[ .-]?"
+
+PATTERNS = [
+    (EMAIL, re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")),
+    (PHONE, re.compile(_START + r"(?:\+62|62|0)" + _SEP + r"8\d(?:" + _SEP + r"\d){7,10}" + _END)),
+    (PHONE, re.compile(_START + r"(?:\(\s?(?:\+62\s?|0)[2-9]\d{1,3}\s?\)|(?:\+62" + _SEP
+                       + r"|0)[2-9]\d{1,3})" + _SEP + r"\d{2,4}" + _SEP + r"\d{2,4}" + _END)),
+    (NIK, re.compile(_START + r"(?:\d{16}|\d{4}([ .-])\d{4}\1\d{4}\1\d{4}|\d{6}([ .-])\d{6}\2\d{4})"
+                     + _END)),
+    (KPJ, re.compile(_START + r"\d{11}" + _END)),
+    (ACCOUNT, re.compile(_START + r"\d{10,}" + _END)),
+]
+AMOUNT_BEFORE = re.compile(r"(?:rp|idr)\.?\s*$", re.I)
+AMOUNT_AFTER = re.compile(r"\s*(?:rupiah|rp\b)", re.I)
+YEAR = re.compile(r"(?:19|20)\d\d")
+PAYLOAD = re.compile(r"^/\w+(?:@[\w.]+)?(?:\{.*\})?\s*$", re.S)  # as actions/language.py
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _keep(kind: str, match: "re.Match[str]") -> bool:
+    """Whether a match is not personal data after all: an amount, four years, a short landline."""
+    text, found = match.string, match.group()
+    if kind in (ACCOUNT, KPJ, NIK) and (AMOUNT_BEFORE.search(text, 0, match.start())
+                                        or AMOUNT_AFTER.match(text, match.end())):
+        return True
+    if kind == NIK and not found.isdigit() and all(YEAR.fullmatch(g) for g in re.split(r"\D", found)):
+        return True
+    if kind == PHONE and not 9 <= _digits(found) <= 14:
+        return True
+    return False
+
+
+def mask(text: str) -> Tuple[str, List[str]]:
+    """(`text` with personal data replaced by tokens, the kinds masked in order, each once).
+
+    mask("NIK 6171012345670001, hp 0812-3456-7890") == ("NIK [NIK], hp [TELEPON]", ["TELEPON",
+    "NIK"]); a text without personal data comes back unchanged, with [].
+    """
+    if not text or ("@" not in text and _digits(text) < 9):  # the common case: nothing to mask
+        return text, []
+    payload = bool(PAYLOAD.match(text))
+    kinds: List[str] = []
+    for kind, pattern in PATTERNS:
+        if payload and kind == ACCOUNT:
+            continue
+
+        def replace(match: "re.Match[str]", kind: str = kind) -> str:
+            if _keep(kind, match):
+                return match.group()
+            if kind not in kinds:
+                kinds.append(kind)
+            return TOKENS[kind]
+
+        text = pattern.sub(replace, text)
+    return text, kinds
