@@ -9,6 +9,7 @@ valid facts are kept.
 
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -39,6 +40,7 @@ class FactsError(ValueError):
 TEXT = str
 NUMBER = (int, float)
 MAYBE_TEXT = (str, type(None))
+MAYBE_NUMBER = (int, float, type(None))
 BILINGUAL = {"id": TEXT, "en": TEXT}
 BILINGUAL_LIST = {"id": [TEXT], "en": [TEXT]}
 SOURCES = "source ids"
@@ -55,6 +57,9 @@ SCHEMA: Dict[str, Any] = {
         "as_of": TEXT,
         "branch_office_count": int,
         "service_unit_count": int,
+        # where the addresses, phones and hours come from (needed once any office has one)
+        "details_source?": TEXT,
+        "details_as_of?": TEXT,
         "list": [
             {
                 "id": TEXT,
@@ -79,8 +84,14 @@ SCHEMA: Dict[str, Any] = {
         "total": int,
         "source": TEXT,
         "as_of": TEXT,
-        "by_type": [{"key": TEXT, "label": BILINGUAL, "count": int, "keywords": [TEXT]}],
-        "facilities": [{"name": TEXT, "type": TEXT, "regency_code": TEXT}],
+        "by_type": [{"key": TEXT, "label": BILINGUAL, "singular?": BILINGUAL, "count": int,
+                     "keywords": [TEXT]}],
+        # the list's own source and date (needed once the list is filled)
+        "facilities_source?": TEXT,
+        "facilities_as_of?": TEXT,
+        "facilities": [{"name": TEXT, "type": TEXT, "regency_code": TEXT, "district_code?": MAYBE_TEXT,
+                        "address?": MAYBE_TEXT, "phone?": MAYBE_TEXT, "lat?": MAYBE_NUMBER,
+                        "lon?": MAYBE_NUMBER}],
     },
     "jmo": {
         "name": TEXT,
@@ -255,6 +266,53 @@ def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) ->
         raise FactsError(path, "jmo.features", "must list at least one feature")
 
 
+def _check_directory(facts: Dict[str, Any], path: Path) -> None:
+    """The PLKK facility list and the office details: their source and date, district codes
+    inside the item's regency, coordinates in pairs and inside Kalbar, no name twice in one
+    regency."""
+    from actions import gazetteer
+
+    places = gazetteer.load_gazetteer()
+    offices = facts["offices"]
+    if any(o[k] for o in offices["list"] for k in ("address", "phone", "hours")):
+        for key in ("details_source", "details_as_of"):
+            if key not in offices:
+                raise FactsError(path, f"offices.{key}",
+                                 "is missing: office addresses, phones or hours need their source and date")
+    plkk = facts["plkk"]
+    if not plkk["facilities"]:
+        return
+    for key in ("facilities_source", "facilities_as_of"):
+        if key not in plkk:
+            raise FactsError(path, f"plkk.{key}", "is missing: a filled plkk.facilities needs its source and date")
+    seen: Dict[Tuple[str, str], int] = {}
+    for i, facility in enumerate(plkk["facilities"]):
+        field = f"plkk.facilities[{i}]"
+        district = facility.get("district_code")
+        if district is not None:
+            if district not in places.districts:
+                raise FactsError(path, f"{field}.district_code",
+                                 f"'{district}' is not a district of the gazetteer")
+            if places.districts[district].regency_code != facility["regency_code"]:
+                raise FactsError(path, f"{field}.district_code",
+                                 f"'{district}' ({places.districts[district].name}) is not in regency "
+                                 f"'{facility['regency_code']}'")
+        lat, lon = facility.get("lat"), facility.get("lon")
+        if (lat is None) != (lon is None):
+            missing = "lon" if lon is None else "lat"
+            raise FactsError(path, f"{field}.{missing}", "is missing: lat and lon go together")
+        if lat is not None and gazetteer.distance_to_kalbar_km(lat, lon) > gazetteer.INSIDE_KALBAR_KM:
+            raise FactsError(path, f"{field}.lat",
+                             f"({lat}, {lon}) is outside Kalimantan Barat (more than "
+                             f"{gazetteer.INSIDE_KALBAR_KM} km from every district and village)")
+        name = (facility["regency_code"], " ".join(re.findall(r"[a-z0-9]+", facility["name"].lower())))
+        if name in seen:
+            raise FactsError(path, f"{field}.name",
+                             f"repeats '{facility['name']}' of plkk.facilities[{seen[name]}] in the same "
+                             f"regency '{facility['regency_code']}'")
+        seen[name] = i
+
+
 def _check_sources(facts: Dict[str, Any], path: Path) -> None:
     """Every `source`/`*_source` names ids of `sources`; every section with an `as_of` date names
     its source, and every section that names a source has an `as_of` date."""
@@ -324,6 +382,7 @@ def load_facts(path: Optional[Path] = None) -> Dict[str, Any]:
         raise FactsError(path, where, f"is not valid YAML: {error}") from error
     _check(facts, SCHEMA, "", path)
     _check_consistency(facts, path, set(gazetteer.load_gazetteer().regencies))
+    _check_directory(facts, path)
     return facts
 
 

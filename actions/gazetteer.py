@@ -9,11 +9,16 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 GAZETTEER_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "kalbar_wilayah.json"
 
 EARTH_RADIUS_KM = 6371.0088
+# A point farther than this from every village/district centre of Kalbar is outside Kalbar.
+INSIDE_KALBAR_KM = 30
+# Cell size of the grid of centres used by `distance_to_kalbar_km` (about 55 km, so the 3x3 cells
+# around a point hold every centre within INSIDE_KALBAR_KM of it).
+GRID_DEGREES = 0.5
 
 REGENCY, DISTRICT, VILLAGE = "regency", "district", "village"
 
@@ -86,3 +91,27 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _cell(lat: float, lon: float) -> Tuple[int, int]:
+    return math.floor(lat / GRID_DEGREES), math.floor(lon / GRID_DEGREES)
+
+
+@lru_cache(maxsize=None)
+def _centre_grid() -> Dict[Tuple[int, int], List[Place]]:
+    """Village and district centres of Kalbar by grid cell, built once per process."""
+    gazetteer = load_gazetteer()
+    grid: Dict[Tuple[int, int], List[Place]] = {}
+    for place in list(gazetteer.villages.values()) + list(gazetteer.districts.values()):
+        grid.setdefault(_cell(place.lat, place.lon), []).append(place)
+    return grid
+
+
+def distance_to_kalbar_km(lat: float, lon: float) -> float:
+    """Km from a point to the nearest village or district centre of Kalbar; `math.inf` when none
+    lies within GRID_DEGREES (the point is then far outside Kalbar)."""
+    row, col = _cell(lat, lon)
+    grid = _centre_grid()
+    near = [p for r in (row - 1, row, row + 1) for c in (col - 1, col, col + 1)
+            for p in grid.get((r, c), ())]
+    return min((distance_km(lat, lon, p.lat, p.lon) for p in near), default=math.inf)

@@ -4,18 +4,18 @@ shared location, by great-circle distance."""
 import json
 import math
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import places, replies
 from actions.base import BotAction, Turn
-from actions.gazetteer import DISTRICT, REGENCY, Place, distance_km, load_gazetteer
+from actions.gazetteer import (DISTRICT, INSIDE_KALBAR_KM, REGENCY, Place, distance_km,
+                                load_gazetteer)
 
 # A location outside Kalbar still gets the nearest Kalbar office when it is this close.
 NEAR_OUTSIDE_KM = 100
-# A point farther than this from every village/district centre of Kalbar is outside Kalbar.
-INSIDE_KALBAR_KM = 30
 MAX_CHOICES = 6
 TELEGRAM_LOCATION = re.compile(r'^\s*\{\s*"?lng"?\s*:\s*(\S+?)\s*,\s*"?lat"?\s*:\s*(\S+?)\s*\}\s*$')
 
@@ -151,16 +151,41 @@ def answer_ambiguous(turn: Turn, candidates: List[Place]) -> List[EventType]:
     return [SlotSet("place_candidates", [p.code for p in shown]), SlotSet("awaiting_place", True)]
 
 
-def answer_nearest_office(turn: Turn, explicit_request: bool) -> List[EventType]:
-    """Answers a message that asks for, or gives the place for, the nearest office.
+@dataclass(frozen=True)
+class PlaceAnswers:
+    """What a place or a shared location is answered with: `place(turn, place, postal_code)` and
+    `location(turn, (lat, lon) or INVALID)`, each returning slot events."""
+
+    place: Callable[..., List[EventType]]
+    location: Callable[[Turn, Any], List[EventType]]
+
+
+OFFICE_ANSWERS = PlaceAnswers(answer_place, answer_location)
+
+
+def plkk_context(turn: Turn) -> bool:
+    """The conversation is about PLKK and the facts file lists the facilities: a place or a
+    location the user gives now (not in an office request) is answered with PLKK facilities."""
+    return turn.tracker.get_slot("topic") == "plkk" and bool(turn.facts["plkk"]["facilities"])
+
+
+def answer_nearest_office(turn: Turn, explicit_request: bool,
+                          answers: Optional[PlaceAnswers] = None) -> List[EventType]:
+    """Answers a message that asks for, or gives the place for, the nearest office (or, with
+    other `answers`, the nearest PLKK: see plkk_context).
 
     explicit_request: the user asked for an office (so a message without a place gets the
     question "where are you?") rather than only naming a place.
     """
+    if answers is None:
+        answers = OFFICE_ANSWERS
+        if not explicit_request and plkk_context(turn):
+            from actions.plkk import PLACE_ANSWERS  # actions.plkk imports this module
+            answers = PLACE_ANSWERS
     entities = turn.entities
     location = parse_location(turn.text, entities)
     if location is not None:
-        return answer_location(turn, location)
+        return answers.location(turn, location)
 
     index = places.place_index()
     entity_place = next((e.get("value") for e in entities if e.get("entity") == "place"), None)
@@ -171,14 +196,14 @@ def answer_nearest_office(turn: Turn, explicit_request: bool) -> List[EventType]
     if pending:
         chosen = places.narrow(pending, query, index)
         if len(chosen) == 1:
-            return answer_place(turn, chosen[0])
+            return answers.place(turn, chosen[0])
 
     # in an office request, or an answer to the bot's place question, a village named like a
     # word ("bangun") counts; in any other message it must be qualified ("desa bangun")
     awaiting = bool(turn.tracker.get_slot("awaiting_place"))
     found = places.resolve(query, index, expecting_place=explicit_request or awaiting)
     if found.status == "found":
-        return answer_place(turn, found.places[0], found.postal_code)
+        return answers.place(turn, found.places[0], found.postal_code)
     if found.status == "ambiguous":
         return answer_ambiguous(turn, found.places)
     if found.status == "outside":
@@ -206,7 +231,8 @@ class ActionOffices(BotAction):
         offices = turn.facts["offices"]
         by_kind = {kind: [o["name"] for o in offices["list"] if o["kind"] == kind]
                    for kind in ("branch_office", "service_unit")}
-        turn.say("offices", as_of=turn.as_of(offices),
+        known = any(office_details(turn, o) for o in offices["list"])
+        turn.say("offices_with_details" if known else "offices", as_of=turn.as_of(offices),
                  branch_count=offices["branch_office_count"],
                  branches=replies.join(by_kind["branch_office"], turn.lang),
                  unit_count=offices["service_unit_count"],
@@ -220,6 +246,12 @@ class ActionNearestOffice(BotAction):
     action_name = "action_nearest_office"
     intents = ("ask_nearest_office", "inform_place", "share_location")
     topic = "offices"
+
+    def topic_of(self, turn: Turn) -> Optional[str]:
+        """'plkk' when a place or location is answered with PLKK facilities (plkk_context)."""
+        if turn.intent != "ask_nearest_office" and plkk_context(turn):
+            return "plkk"
+        return self.topic
 
     def respond(self, turn: Turn) -> List[EventType]:
         return answer_nearest_office(turn, explicit_request=turn.intent == "ask_nearest_office")

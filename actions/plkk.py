@@ -1,14 +1,43 @@
 """PLKK (Pusat Layanan Kecelakaan Kerja): what it is, how many there are by type, where to get
-treated after a work accident, and how to find one. Facility names come only from the facts file."""
+treated after a work accident, and how to find one. Facility names come only from the facts file.
 
+With `plkk.facilities` filled (actions/directory.py), "find" answers name facilities: the three
+nearest to a place or a shared location, those of a regency or district by type, and whether a
+named facility is in the list. With the list empty, the answers are the counts and where to ask.
+"""
+
+import re
 from functools import lru_cache
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 
-from actions import places, replies
+from actions import offices, places, replies
 from actions.base import BotAction, Turn
-from actions.gazetteer import load_gazetteer
+from actions.directory import Facility, directory, name_key, tokens, type_runs
+from actions.gazetteer import DISTRICT, VILLAGE, Place, load_gazetteer
+
+# Words asking for the nearest facility.
+NEAR_WORDS = ["terdekat", "dekat", "deket", "dkt", "paling dekat", "sekitar", "nearest", "near",
+              "closest", "around"]
+# Words for a hospital of any type (the types whose keywords hold one of them).
+HOSPITAL_WORDS = ["rs", "rumah sakit", "hospital", "hospitals"]
+# Words that end a facility's name in a question ("rsud X termasuk plkk?", "is X a plkk?").
+NAME_STOP = {
+    "termasuk", "bukan", "kah", "ga", "gak", "nggak", "ngga", "tidak", "tdk", "ya", "yah", "apa",
+    "apakah", "is", "are", "a", "an", "the", "there", "partner", "partners", "mitra", "yg", "yang",
+    "di", "dari", "dekat", "deket", "terdekat", "nearest", "near", "in", "at", "of", "to", "from",
+    "kerja", "kerjasama", "sama", "bpjs", "tk", "jadi", "menjadi", "sebagai", "ikut", "itu", "ini",
+    "nya", "tuh", "sih", "dong", "min", "kak", "bang", "ada", "aja", "mana", "dimana", "dmn",
+    "daftar", "nama", "list", "which", "that", "for", "with", "bisa", "untuk", "utk", "sudah",
+    "udah", "masih", "berapa", "brp", "how", "many", "rujukan", "jkk", "kecelakaan", "melayani",
+    "buat", "terima", "menerima", "accept", "accepts", "and", "dan", "atau", "or", "sy", "saya",
+    "kamek", "my", "i", "me",
+}
+# Words that make a message a yes/no question about one facility.
+MEMBERSHIP_WORDS = {"termasuk", "bukan", "kah", "apakah", "is", "are", "partner"}
+# A type's names listed in full up to this many, then "and N more".
+MAX_NAMES = 8
 
 
 @lru_cache(maxsize=4096)
@@ -36,6 +65,220 @@ def facility_type_in(turn: Turn) -> Optional[Dict[str, Any]]:
     return best[1] if best[0] else None
 
 
+# --- the facility list (plkk.facilities) -------------------------------------------------------
+
+
+def list_as_of(turn: Turn) -> str:
+    """The month of the facility list ('Maret 2026')."""
+    return replies.month_year(turn.facts["plkk"]["facilities_as_of"], turn.lang)
+
+
+def by_key(turn: Turn) -> Dict[str, Dict[str, Any]]:
+    """plkk.by_type items by key."""
+    return {t["key"]: t for t in turn.facts["plkk"]["by_type"]}
+
+
+def type_name(turn: Turn, key: str) -> str:
+    """One facility's type in the turn's language ('klinik', 'clinic')."""
+    kind = by_key(turn)[key]
+    return (kind.get("singular") or kind["label"])[turn.lang]
+
+
+def asked_types(turn: Turn) -> Optional[List[str]]:
+    """The type keys the message asks for: one named type, all hospital types for 'rs' or
+    'hospital', else None (every type)."""
+    kind = facility_type_in(turn)
+    if kind:
+        return [kind["key"]]
+    if mentions(turn.text, HOSPITAL_WORDS):
+        return [t["key"] for t in turn.facts["plkk"]["by_type"]
+                if any(mentions(k, HOSPITAL_WORDS) for k in t["keywords"])]
+    return None
+
+
+def what(turn: Turn, types: Optional[List[str]]) -> str:
+    """'PLKK', or 'puskesmas PLKK' / 'PLKK private hospitals' for one asked type."""
+    if not types or len(types) != 1:
+        return turn.values["plkk"]
+    return turn.render("plkk_kind", label=by_key(turn)[types[0]]["label"][turn.lang])
+
+
+def area_label(facility: Facility) -> str:
+    """'Kecamatan X, Kab. Y' when the district is known, else the regency."""
+    gazetteer = load_gazetteer()
+    if facility.district_code:
+        return offices.place_label(gazetteer.districts[facility.district_code])
+    return gazetteer.regencies[facility.regency_code].name
+
+
+def facility_details(turn: Turn, facility: Facility) -> List[str]:
+    """Address and phone when known, and whether the position is approximate."""
+    lines = []
+    if facility.address:
+        lines.append(turn.render("plkk_address", address=facility.address))
+    if facility.phone:
+        lines.append(turn.render("plkk_phone", phone=facility.phone))
+    if facility.approximate:
+        lines.append(turn.render("plkk_position_approximate", area=area_label(facility)))
+    return lines
+
+
+def map_line(turn: Turn, facility: Facility) -> str:
+    return turn.render("map_link", url=offices.map_url({"lat": facility.lat, "lon": facility.lon}))
+
+
+def nearest_lines(turn: Turn, lat: float, lon: float, types: Optional[List[str]]) -> List[str]:
+    """The three nearest facilities, each with type, distance, details and a map link."""
+    lines = []
+    for number, (km, facility) in enumerate(directory(turn.facts).nearest(lat, lon, 3, types), 1):
+        head = turn.render("plkk_item_distance", number=number, name=facility.name,
+                           type=type_name(turn, facility.type),
+                           distance=replies.distance(km, turn.lang))
+        lines.append(" ".join([head, *facility_details(turn, facility)]))
+        lines.append(map_line(turn, facility))
+    return lines
+
+
+def answer_nearest(turn: Turn, lat: float, lon: float, place: str) -> None:
+    """Sends the three facilities nearest to a point."""
+    types = asked_types(turn)
+    lines = [turn.render("plkk_nearest", what=what(turn, types), place=place, as_of=list_as_of(turn))]
+    lines += nearest_lines(turn, lat, lon, types)
+    lines.append(turn.render("plkk_before_you_go"))
+    turn.say_text("\n".join(lines))
+
+
+def shortened(turn: Turn, names: Sequence[str]) -> str:
+    """'a, b, dan c'; past MAX_NAMES, the first ones and 'dan N lainnya'."""
+    if len(names) > MAX_NAMES:
+        rest = turn.render("plkk_more", count=replies.number(len(names) - MAX_NAMES, turn.lang))
+        names = [*names[:MAX_NAMES], rest]
+    return replies.join(list(names), turn.lang)
+
+
+def answer_area(turn: Turn, area: Place) -> None:
+    """Sends the facilities of a regency or district by type (or the nearest, when it has none)."""
+    types = asked_types(turn)
+    district = area.code if area.kind == DISTRICT else None
+    found = [f for f in directory(turn.facts).in_area(area.regency_code, district)
+             if types is None or f.type in types]
+    label = offices.place_label(area)
+    if not found:
+        lines = [turn.render("plkk_none_in_area", what=what(turn, types), place=label,
+                             as_of=list_as_of(turn))]
+        lines += nearest_lines(turn, area.lat, area.lon, types)
+        lines.append(turn.render("plkk_before_you_go"))
+        turn.say_text("\n".join(lines))
+        return
+    lines = [turn.render("plkk_in_area", what=what(turn, types), place=label, as_of=list_as_of(turn),
+                         count=replies.number(len(found), turn.lang))]
+    for kind in turn.facts["plkk"]["by_type"]:
+        names = [f.name for f in found if f.type == kind["key"]]
+        if names:
+            label = (kind.get("singular") or kind["label"]) if len(names) == 1 else kind["label"]
+            lines.append(turn.render("plkk_area_type", label=label[turn.lang],
+                                     count=replies.number(len(names), turn.lang),
+                                     names=shortened(turn, names)))
+    lines.append(turn.render("plkk_area_hint"))
+    turn.say_text("\n".join(lines))
+
+
+def answer_place(turn: Turn, place: Place, postal_code: Optional[str] = None) -> List[EventType]:
+    """A place for a PLKK question: the nearest three to a village, a postal code, or any place
+    when the user asked for the nearest (or was asked where they are); else the facilities of the
+    regency or district."""
+    nearest = (mentions(turn.text, NEAR_WORDS) or turn.tracker.get_slot("awaiting_place")
+               or place.kind == VILLAGE or postal_code)
+    if nearest:
+        label = offices.place_label(place)
+        if postal_code:
+            label = turn.render("postal_code_place", code=postal_code, place=label)
+        answer_nearest(turn, place.lat, place.lon, label)
+    else:
+        answer_area(turn, place)
+    return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
+
+
+def answer_location(turn: Turn, location: Any) -> List[EventType]:
+    """A shared location for a PLKK question: the nearest three, or why not."""
+    if location == offices.INVALID:
+        turn.say("location_invalid")
+        return []
+    lat, lon = location
+    km, place = offices.nearest_place(lat, lon)
+    if km > offices.INSIDE_KALBAR_KM:
+        turn.say("plkk_location_outside")
+    else:
+        answer_nearest(turn, lat, lon, f"{turn.render('your_location')} ({offices.place_label(place)})")
+    return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
+
+
+PLACE_ANSWERS = offices.PlaceAnswers(answer_place, answer_location)
+
+
+def named_facility(turn: Turn) -> Optional[Tuple[str, List[str], bool]]:
+    """The facility name a message asks about, if any: (as written, its words, whether the message
+    is a yes/no question such as "apakah X termasuk PLKK?" / "is X a PLKK?").
+
+    A name starts at a type word ("RSUD dr. Soedarso", "pkm X") or stands between "apakah"/"is"
+    and "termasuk"/"a"/"PLKK", and must hold a word that is not a type word or title."""
+    raw = [(m.start(), m.end(), tokens(m.group())) for m in re.finditer(r"[^\W_]+", turn.text)]
+    raw = [(start, end, words[0]) for start, end, words in raw if words]
+    words = [w for _, _, w in raw]
+    stop = NAME_STOP | {turn.values["plkk"].lower()}
+    runs = type_runs(words)
+    if runs:
+        start = end = runs[0][0]
+        while end < len(words) and words[end] not in stop:
+            end += 1
+    else:
+        openers = [k for k, w in enumerate(words) if w in ("apakah", "is")]
+        if not openers:
+            return None
+        start = end = openers[0] + 1
+        while end < len(words) and words[end] not in stop:
+            end += 1
+        if end == len(words) or words[end] not in ("termasuk", "a", "an", turn.values["plkk"].lower()):
+            return None
+    descriptors = {w for t in turn.facts["plkk"]["by_type"] for k in t["keywords"] for w in tokens(k)}
+    key, _ = name_key(words[start:end])
+    if not [w for w in key if w not in descriptors]:
+        return None
+    written = turn.text[raw[start][0]:raw[end - 1][1]]
+    return written, words[start:end], any(w in MEMBERSHIP_WORDS for w in words)
+
+
+def answer_named(turn: Turn) -> bool:
+    """With the list filled, answers a question about one facility by name: yes with its details,
+    the candidates when several match, or "not in the list I have" for a yes/no question. False
+    (nothing sent) when the message names no facility."""
+    if not turn.facts["plkk"]["facilities"]:
+        return False
+    named = named_facility(turn)
+    if not named:
+        return False
+    written, words, question = named
+    matches = directory(turn.facts).find(words)
+    as_of = list_as_of(turn)
+    if len(matches) == 1:
+        facility = matches[0]
+        head = turn.render("plkk_is_listed", name=facility.name, type=type_name(turn, facility.type),
+                           area=area_label(facility), as_of=as_of)
+        turn.say_text(" ".join([head, *facility_details(turn, facility)]) + "\n"
+                      + map_line(turn, facility))
+    elif matches:
+        lines = [turn.render("plkk_several_listed", query=written, as_of=as_of,
+                             count=replies.number(len(matches), turn.lang))]
+        lines += [turn.render("plkk_item", name=f.name, type=type_name(turn, f.type),
+                              area=area_label(f)) for f in matches]
+        turn.say_text("\n".join(lines))
+    elif question:
+        turn.say("plkk_not_listed", query=written, as_of=as_of)
+    else:
+        return False
+    return True
+
+
 class ActionPlkkDefinition(BotAction):
     """What a PLKK is."""
 
@@ -44,6 +287,8 @@ class ActionPlkkDefinition(BotAction):
     topic = "plkk"
 
     def respond(self, turn: Turn) -> List[EventType]:
+        if answer_named(turn):  # "pkm X plkk kah?" is read as a definition question at times
+            return []
         plkk = turn.facts["plkk"]
         turn.say("plkk_definition", definition=plkk["definition"][turn.lang],
                  legal_basis=plkk["legal_basis"], total=replies.number(plkk["total"], turn.lang),
@@ -59,6 +304,8 @@ class ActionPlkkCount(BotAction):
     topic = "plkk"
 
     def respond(self, turn: Turn) -> List[EventType]:
+        if answer_named(turn):  # "is X a PLKK partner?" is read as a count question at times
+            return []
         plkk = turn.facts["plkk"]
         total = replies.number(plkk["total"], turn.lang)
         kind = facility_type_in(turn)
@@ -85,7 +332,9 @@ class ActionPlkkTreatment(BotAction):
 
 
 class ActionPlkkFind(BotAction):
-    """How to find a PLKK; lists facilities by name only where the facts file has them."""
+    """How to find a PLKK. With the facility list filled: by name, nearest to a place or a shared
+    location, or in a regency or district (see the module docstring); with it empty, the counts
+    by type and where to ask (JMO, call centre, office)."""
 
     action_name = "action_plkk_find"
     intents = ("ask_plkk_find",)
@@ -93,13 +342,19 @@ class ActionPlkkFind(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         plkk = turn.facts["plkk"]
-        found = places.resolve(turn.text)
-        if plkk["facilities"] and found.status == "found":
-            regency = load_gazetteer().regency_of(found.places[0])
-            listed = [f["name"] for f in plkk["facilities"] if f["regency_code"] == regency.code]
-            if listed:
-                turn.say("plkk_list", place=regency.name, facilities=replies.join(listed, turn.lang))
-                return []
-        turn.say("plkk_find", total=replies.number(plkk["total"], turn.lang),
-                 breakdown=breakdown(turn), as_of=turn.as_of(plkk))
+        if not plkk["facilities"]:
+            turn.say("plkk_find", total=replies.number(plkk["total"], turn.lang),
+                     breakdown=breakdown(turn), as_of=turn.as_of(plkk))
+            return []
+        if answer_named(turn):
+            return []
+        near = bool(mentions(turn.text, NEAR_WORDS))
+        has_place = (offices.parse_location(turn.text, turn.entities) is not None
+                     or places.resolve(turn.text).status != "none"
+                     or any(e.get("entity") == "place" for e in turn.entities))
+        if near or has_place:
+            return offices.answer_nearest_office(turn, explicit_request=near, answers=PLACE_ANSWERS)
+        example = plkk["facilities"][0]["name"]
+        turn.say("plkk_overview", count=replies.number(len(plkk["facilities"]), turn.lang),
+                 breakdown=breakdown(turn), as_of=list_as_of(turn), example=example)
         return []

@@ -124,6 +124,7 @@ def test_plkk_find_lists_facilities_when_the_facts_file_has_them(tmp_path, monke
     facts = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
     facts["plkk"]["by_type"] = [t for t in facts["plkk"]["by_type"] if t["key"] == "rs_swasta"]
     facts["plkk"]["by_type"][0]["count"] = facts["plkk"]["total"] = 2
+    facts["plkk"].update(facilities_source="kalbarnews_2023", facilities_as_of="2023-01-17")
     facts["plkk"]["facilities"] = [
         {"name": "RS Contoh Satu", "type": "rs_swasta", "regency_code": "6171"},
         {"name": "RS Contoh Dua", "type": "rs_swasta", "regency_code": "6104"}]

@@ -1,0 +1,522 @@
+"""The PLKK facility directory and the office details (issue 12), on tracker fixtures.
+
+The filled list is the fictional fixture tests/data/facts_directory.yml (a copy of data/facts.yml
+with tests/data/plkk_fixture.csv and tests/data/offices_fixture.csv imported), loaded through
+FACTS_FILE. The shipped data/facts.yml, with its empty list, must answer as before, word for word.
+Also: each validation error of the facts file, each import error, the import round trip and the
+reload of an imported list.
+"""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from actions import facts as facts_module
+from actions.answers import ActionOfficeDetails
+from actions.directory import directory
+from actions.facts import DEFAULT_FACTS_FILE, FactsError, get_facts, load_facts, reset_cache
+from actions.offices import ActionNearestOffice, ActionOffices
+from actions.plkk import ActionPlkkCount, ActionPlkkDefinition, ActionPlkkFind
+from actions.small_talk import ActionFallback
+from conftest import PROJECT, TESTS, reply_text, run_action
+
+FIXTURE = TESTS / "data" / "facts_directory.yml"
+PLKK_CSV = TESTS / "data" / "plkk_fixture.csv"
+OFFICES_CSV = TESTS / "data" / "offices_fixture.csv"
+IMPORT = PROJECT / "scripts" / "import_directory.py"
+sys.path.insert(0, str(PROJECT / "scripts"))
+import import_directory  # noqa: E402
+
+MAP = "https://www.openstreetmap.org/?mlat="
+PENITI_LUAR = "Desa Peniti Luar, Kec. Jongkat, Kab. Mempawah"
+
+
+@pytest.fixture
+def listed(monkeypatch):
+    """The fixture facts (18 fictional facilities, details of two offices) in use."""
+    monkeypatch.setenv("FACTS_FILE", str(FIXTURE))
+    reset_cache()
+
+
+def find(text, **kwargs):
+    return reply_text(ActionPlkkFind(), text, intent="ask_plkk_find", **kwargs)
+
+
+# --- the fixture -------------------------------------------------------------------------------
+
+def test_the_fixture_is_the_shipped_facts_with_the_fictional_list():
+    shipped, fixture = (yaml.safe_load(p.read_text(encoding="utf-8")) for p in (DEFAULT_FACTS_FILE, FIXTURE))
+    changed = {"sources", "offices", "plkk"}
+    assert {k: v for k, v in shipped.items() if k not in changed} == \
+        {k: v for k, v in fixture.items() if k not in changed}, (
+        "tests/data/facts_directory.yml drifted from data/facts.yml: regenerate it (its header says how)")
+    assert [s for s in fixture["sources"] if s["id"] != "fixture_directory"] == shipped["sources"]
+    assert all("Contoh" in f["name"] for f in fixture["plkk"]["facilities"])
+    assert shipped["plkk"]["facilities"] == []
+    load_facts(FIXTURE)
+
+
+# --- answers with the list filled ---------------------------------------------------------------
+
+def test_nearest_to_a_village(listed):
+    text = find("plkk terdekat dari desa peniti luar")
+    lines = text.split("\n")
+    assert lines[0] == (f"PLKK terdekat dari {PENITI_LUAR} menurut daftar saya (per Maret 2026; "
+                        "jarak garis lurus, perkiraan):")
+    assert lines[1] == ("1. Puskesmas Contoh Jongkat — puskesmas, kurang dari 1 km. Alamat: Jl. Contoh "
+                        "Peniti No. 4. Telepon: 0561-000004.")
+    assert lines[2] == "Peta: https://www.openstreetmap.org/?mlat=0.13&mlon=109.17#map=13/0.13/109.17"
+    assert lines[3] == ("2. Klinik Contoh Dua — klinik, sekitar 24 km. Posisi di peta hanya perkiraan "
+                        "(pusat Kecamatan Anjongan, Kab. Mempawah).")
+    assert lines[5].startswith("3. Klinik Contoh Satu — klinik, sekitar 2") and "0561-000001" in lines[5]
+    assert lines[6].startswith("Peta: ") and "175" in lines[7]
+    assert len(lines) == 8
+
+
+def test_nearest_in_english(listed):
+    text = find("nearest PLKK to anjongan")
+    assert text.startswith("The PLKK nearest to Kecamatan Anjongan, Kab. Mempawah in my list "
+                           "(as of March 2026; straight-line distance, approximate):")
+    assert ("1. Klinik Contoh Dua — clinic, less than 1 km away. The map position is approximate "
+            "(the centre of Kecamatan Anjongan, Kab. Mempawah).") in text
+    assert "2. Puskesmas Contoh Anjongan — community health centre (puskesmas), less than 1 km away." in text
+    assert "3. RSUD dr. Contoh Sentosa — regional public hospital (RSUD), about 21 km away. Phone: 0561-000003." in text
+    assert "Before you go" in text and text.count("Map: ") == 3
+
+
+def test_nearest_of_one_type(listed):
+    text = find("rsud plkk terdekat dari desa peniti luar")
+    assert text.startswith(f"RSUD (rumah sakit umum daerah) PLKK terdekat dari {PENITI_LUAR}")
+    assert "1. RSUD dr. Contoh Sentosa" in text and "2. RSUD Contoh Sehat" in text
+    assert "Puskesmas" not in text and "Klinik" not in text
+
+
+def test_nearest_asks_where_then_takes_a_place_or_a_shared_location(listed):
+    messages, slots = run_action(ActionPlkkFind(), "plkk terdekat", intent="ask_plkk_find")
+    assert messages[0]["text"].startswith("Boleh tahu Anda berada di mana?")
+    assert slots["topic"] == "plkk" and slots["awaiting_place"] is True
+    messages, slots = run_action(ActionNearestOffice(), "anjongan", intent="inform_place",
+                                 topic="plkk", awaiting_place=True)
+    assert messages[0]["text"].startswith("PLKK terdekat dari Kecamatan Anjongan, Kab. Mempawah")
+    assert slots["topic"] == "plkk" and slots["awaiting_place"] is False
+    location = [{"entity": "lat", "value": 0.13}, {"entity": "lon", "value": 109.17}]
+    text = reply_text(ActionNearestOffice(), '/share_location{"lat": 0.13, "lon": 109.17}',
+                      intent="share_location", entities=location, topic="plkk", awaiting_place=True)
+    assert text.startswith(f"PLKK terdekat dari lokasi Anda ({PENITI_LUAR}) menurut daftar saya")
+    assert "1. Puskesmas Contoh Jongkat — puskesmas, kurang dari 1 km." in text
+
+
+def test_a_telegram_location_outside_kalbar_and_a_bad_one(listed):
+    text = reply_text(ActionNearestOffice(), '{"lng": 106.82, "lat": -6.2}', intent="share_location",
+                      topic="plkk")
+    assert text.startswith("Lokasi Anda berada di luar Kalimantan Barat. Daftar PLKK saya hanya untuk")
+    text = reply_text(ActionNearestOffice(), '{"lng": 500, "lat": 1}', intent="share_location",
+                      topic="plkk")
+    assert text.startswith("Maaf, koordinat lokasi itu tidak valid.")
+
+
+def test_an_office_request_stays_an_office_request(listed):
+    text = reply_text(ActionNearestOffice(), "kantor bpjs terdekat dari anjongan",
+                      intent="ask_nearest_office", topic="plkk")
+    assert "terdekat adalah Unit Layanan Mempawah" in text and "PLKK" not in text
+
+
+def test_hospitals_of_a_regency(listed):
+    assert find("rs plkk di sanggau") == (
+        "Per Maret 2026, daftar saya mencatat 1 PLKK di Kabupaten Sanggau:\n"
+        "- 1 RSUD: RSUD Contoh Sehat.\n"
+        "Untuk alamat dan teleponnya, sebutkan nama fasilitasnya; untuk yang terdekat, sebutkan desa "
+        "Anda atau bagikan lokasi Anda.")
+
+
+def test_a_long_list_is_shortened_with_its_count(listed):
+    text = find("puskesmas plkk di sanggau")
+    assert text.startswith("Per Maret 2026, daftar saya mencatat 10 puskesmas PLKK di Kabupaten Sanggau:\n"
+                           "- 10 puskesmas: Puskesmas Contoh Mawar, Puskesmas Contoh Melati,")
+    assert "Puskesmas Contoh Kamboja, dan 2 lainnya." in text
+    assert "Tulip" not in text and "Seroja" not in text
+
+
+def test_every_type_of_a_regency_in_english(listed):
+    text = find("which PLKK are in mempawah")
+    assert text.startswith("As of March 2026, my list has 4 PLKK in Kabupaten Mempawah:")
+    assert "- 2 community health centres (puskesmas): Puskesmas Contoh Jongkat and Puskesmas Contoh Anjongan." in text
+    assert "- 1 clinic: Klinik Contoh Dua." in text
+    assert "- 1 regional public hospital (RSUD): RSUD dr. Contoh Sentosa." in text
+
+
+def test_a_district(listed):
+    text = find("plkk di kecamatan meliau")
+    assert text.startswith("Per Maret 2026, daftar saya mencatat 2 PLKK di Kecamatan Meliau, Kab. Sanggau:\n"
+                           "- 2 puskesmas: Puskesmas Contoh Anggrek dan Puskesmas Contoh Kenanga.")
+
+
+def test_an_area_without_facilities_gets_the_nearest(listed):
+    text = find("plkk di ketapang")
+    assert text.startswith("Per Maret 2026, daftar saya tidak mencatat PLKK di Kabupaten Ketapang. "
+                           "Yang terdekat dari sana:\n1. ")
+    assert text.count(MAP) == 3
+
+
+@pytest.mark.parametrize("message, name", [
+    ("apakah klinik conto satu termasuk plkk?", "Klinik Contoh Satu"),     # typo
+    ("apakah RS contoh sentosa termasuk PLKK?", "RSUD dr. Contoh Sentosa"),  # rs for rsud, no "dr."
+    ("rumah sakit umum daerah dr contoh sentosa plkk bukan", "RSUD dr. Contoh Sentosa"),
+    ("pkm contoh jongkat plkk kah", "Puskesmas Contoh Jongkat"),           # pkm
+    ("apakah contoh jongkat termasuk plkk", "Puskesmas Contoh Jongkat"),   # no type word
+])
+def test_a_facility_by_name(listed, message, name):
+    text = find(message)
+    assert text.startswith(f"Ya, {name} termasuk PLKK menurut daftar saya (per Maret 2026): ")
+    assert MAP in text
+
+
+def test_a_facility_by_name_with_its_details(listed):
+    assert find("apakah klinik contoh satu termasuk plkk") == (
+        "Ya, Klinik Contoh Satu termasuk PLKK menurut daftar saya (per Maret 2026): klinik di "
+        "Kecamatan Pontianak Kota, Kota Pontianak. Alamat: Jl. Contoh Raya No. 1. Telepon: "
+        "0561-000001.\nPeta: https://www.openstreetmap.org/?mlat=-0.035&mlon=109.315#map=13/-0.035/109.315")
+
+
+def test_a_name_not_in_the_list(listed):
+    assert find("apakah RSUD Contoh Makmur termasuk PLKK?") == (
+        '"RSUD Contoh Makmur" tidak ada di daftar PLKK yang saya punya (per Maret 2026). Daftar bisa '
+        "berubah, jadi pastikan lewat aplikasi JMO (menu informasi mitra PLKK) atau call centre 175.")
+    assert find("is Klinik Contoh Tujuh a PLKK partner?").startswith(
+        '"Klinik Contoh Tujuh" is not in the PLKK list I have (as of March 2026).')
+
+
+def test_a_name_of_another_type_is_not_taken_for_it(listed):
+    assert find("apakah klinik contoh jongkat termasuk plkk").startswith(
+        '"klinik contoh jongkat" tidak ada di daftar PLKK')
+
+
+def test_a_part_of_several_names_lists_them(listed):
+    text = find("puskesmas contoh plkk bukan")
+    assert text.startswith('Ada 12 fasilitas PLKK di daftar saya (per Maret 2026) yang cocok dengan '
+                           '"puskesmas contoh":')
+    assert "- Puskesmas Contoh Jongkat — puskesmas, Kecamatan Jongkat, Kab. Mempawah." in text
+
+
+def test_a_name_asked_as_a_count_definition_or_unclear_question(listed):
+    english = reply_text(ActionPlkkCount(), "is Klinik Contoh Satu a PLKK partner?", intent="ask_plkk_count")
+    assert english.startswith("Yes, Klinik Contoh Satu is a PLKK partner in my list (as of March 2026): "
+                              "clinic in Kecamatan Pontianak Kota, Kota Pontianak.")
+    assert reply_text(ActionPlkkDefinition(), "pkm contoh mawar plkk kah").startswith(
+        "Ya, Puskesmas Contoh Mawar termasuk PLKK")
+    assert reply_text(ActionFallback(), "klinik contoh satu plkk bukan", intent="nlu_fallback").startswith(
+        "Ya, Klinik Contoh Satu termasuk PLKK")
+
+
+def test_counts_and_type_questions_are_not_names(listed):
+    assert reply_text(ActionPlkkCount(), "berapa puskesmas yang jadi plkk") == (
+        "Per Maret 2026, ada 12 puskesmas yang menjadi PLKK di Kalimantan Barat (dari total 18 "
+        "fasilitas kesehatan PLKK).")
+    assert "Contoh" not in reply_text(ActionPlkkCount(), "how many private hospitals are plkk")
+
+
+def test_without_place_or_name_the_list_is_summed_up(listed):
+    assert find("cara cari plkk") == (
+        "Per Maret 2026, daftar PLKK saya memuat 18 fasilitas di Kalimantan Barat: 12 puskesmas, "
+        "2 klinik, 2 RSUD (rumah sakit umum daerah), 1 rumah sakit TNI/Polri, dan 1 rumah sakit "
+        "swasta. Sebutkan kabupaten/kota, kecamatan, atau desa Anda, atau bagikan lokasi Anda, "
+        "supaya saya carikan yang terdekat. Bisa juga tanya satu fasilitas, misalnya \"apakah "
+        "Klinik Contoh Satu termasuk PLKK?\".")
+
+
+def test_office_answers_show_the_details(listed):
+    details = ("Kantor Cabang Pontianak: Alamat: Jl. Contoh Kantor No. 10. Telepon: 0561-000100. "
+               "Jam layanan: Senin–Jumat 08.00–16.00 WIB.")
+    assert reply_text(ActionOfficeDetails(), "alamat kantor bpjs di pontianak",
+                      intent="ask_office_details") == details
+    text = reply_text(ActionOfficeDetails(), "alamat kantor bpjs dmn", intent="ask_office_details")
+    assert text == ("Alamat, telepon, dan jam layanan kantor BPJS Ketenagakerjaan di Kalimantan Barat "
+                    f"(data per Maret 2026):\n- {details}\n- Unit Layanan Mempawah: Alamat: Jl. Contoh "
+                    "Layanan No. 11. Telepon: belum tersedia. Jam layanan: belum tersedia.\nKantor "
+                    "lain: belum ada di data saya; hubungi call centre 175 sebelum datang.")
+    nearest = reply_text(ActionNearestOffice(), "kantor terdekat dari pontianak kota",
+                         intent="ask_nearest_office")
+    assert "Alamat: Jl. Contoh Kantor No. 10. Telepon: 0561-000100." in nearest
+    offices = reply_text(ActionOffices(), "daftar kantor bpjs")
+    assert offices.endswith("Tanyakan alamat, telepon, atau jam layanan kantor yang Anda tuju, atau "
+                            "sebutkan kecamatan, desa, atau kode pos Anda untuk kantor terdekat.")
+    assert "belum tersedia" not in offices
+
+
+# --- the shipped facts: an empty list, today's honest answers ----------------------------------
+
+PLKK_FIND_ID = (
+    "Daftar nama fasilitas PLKK yang sudah terverifikasi belum tersedia di data saya. Cara menemukan "
+    "PLKK terdekat: buka aplikasi JMO (menu informasi mitra PLKK), hubungi call centre 175, atau "
+    "tanyakan ke kantor BPJS Ketenagakerjaan terdekat. Per Januari 2023, di Kalimantan Barat ada 79 "
+    "PLKK: 54 puskesmas, 2 klinik, 11 RSUD (rumah sakit umum daerah), 1 rumah sakit TNI/Polri, dan "
+    "11 rumah sakit swasta.")
+
+
+@pytest.mark.parametrize("message", [
+    "plkk terdekat dari desa peniti luar", "rs plkk di sanggau", "plkk terdekat",
+    "apakah klinik contoh satu termasuk plkk?", "cara cari plkk", "puskesmas plkk di kecamatan meliau",
+])
+def test_the_shipped_empty_list_answers_as_before(message):
+    assert get_facts()["plkk"]["facilities"] == []
+    assert find(message) == PLKK_FIND_ID
+
+
+def test_the_shipped_empty_list_keeps_the_other_answers():
+    assert reply_text(ActionPlkkCount(), "is Klinik Contoh Satu a PLKK partner?") == (
+        "As of January 2023, 2 of the PLKK partners in Kalimantan Barat are clinics (out of 79 PLKK "
+        "health facilities in all).")
+    location = '{"lng": 109.17, "lat": 0.13}'
+    text = reply_text(ActionNearestOffice(), location, intent="share_location", topic="plkk")
+    assert f"Untuk lokasi Anda ({PENITI_LUAR}), kantor BPJS Ketenagakerjaan terdekat" in text
+    assert "Alamat dan jam layanan kantor belum tersedia di data saya" in text
+    assert reply_text(ActionOfficeDetails(), "alamat kantor bpjs dmn", intent="ask_office_details") \
+        .startswith("Alamat, nomor telepon, dan jam layanan kantor BPJS Ketenagakerjaan belum ada di data saya.")
+    assert "belum tersedia di data saya" in reply_text(ActionOffices(), "daftar kantor bpjs")
+    assert reply_text(ActionFallback(), "klinik contoh satu plkk bukan", intent="nlu_fallback") \
+        .startswith("Maaf, saya belum paham maksud Anda.")
+
+
+# --- the index: built once per facts load ------------------------------------------------------
+
+def test_the_index_is_built_once_per_facts_load_and_rebuilt_on_a_change(tmp_path, monkeypatch):
+    path = tmp_path / "facts.yml"
+    path.write_text(FIXTURE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    monkeypatch.setattr(facts_module, "RELOAD_CHECK_SECONDS", 0.0)
+    first = directory(get_facts())
+    assert directory(get_facts()) is first and len(first) == 18
+    text = path.read_text(encoding="utf-8").replace("Klinik Contoh Satu", "Klinik Contoh Baru")
+    path.write_text(text, encoding="utf-8")
+    second = directory(get_facts())
+    assert second is not first and "Klinik Contoh Baru" in [f.name for f in second.facilities]
+    assert directory(get_facts()) is second
+
+
+# --- validation of the facts file --------------------------------------------------------------
+
+def fixture_copy(tmp_path, change):
+    data = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "facts.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def facility(n, **values):
+    return lambda d: d["plkk"]["facilities"][n].update(values)
+
+
+@pytest.mark.parametrize("change, field, problem", [
+    (facility(0, district_code="619999"), "plkk.facilities[0].district_code",
+     "'619999' is not a district of the gazetteer"),
+    (facility(0, district_code="610216"), "plkk.facilities[0].district_code",
+     "'610216' (Anjongan) is not in regency '6171'"),
+    (facility(0, regency_code="6199"), "plkk.facilities[0].regency_code",
+     "'6199' is not a regency of the gazetteer"),
+    (facility(0, type="apotek"), "plkk.facilities[0].type", "'apotek' is not a key of plkk.by_type"),
+    (lambda d: d["plkk"]["facilities"][0].pop("lon"), "plkk.facilities[0].lon",
+     "is missing: lat and lon go together"),
+    (facility(0, lat=-6.2, lon=106.82), "plkk.facilities[0].lat",
+     "(-6.2, 106.82) is outside Kalimantan Barat"),
+    (facility(0, lat="-0.03"), "plkk.facilities[0].lat", "must be a whole number or a number or empty"),
+    (facility(1, name="KLINIK  contoh satu", regency_code="6171", district_code=None),
+     "plkk.facilities[1].name", "repeats 'KLINIK  contoh satu' of plkk.facilities[0] in the same regency"),
+    (lambda d: d["plkk"].pop("facilities_source"), "plkk.facilities_source",
+     "is missing: a filled plkk.facilities needs its source and date"),
+    (lambda d: d["plkk"].update(facilities_source="daftar_x"), "plkk.facilities_source",
+     "names source 'daftar_x', which is not in 'sources'"),
+    (lambda d: d["offices"].pop("details_as_of"), "offices.details_as_of",
+     "is missing: office addresses, phones or hours need their source and date"),
+    (lambda d: d["plkk"]["by_type"][1].update(count=3), "plkk.total",
+     "says 18 but the counts in plkk.by_type add up to 19"),
+])
+def test_facts_errors_name_file_field_and_problem(tmp_path, change, field, problem):
+    path = fixture_copy(tmp_path, change)
+    with pytest.raises(FactsError) as error:
+        load_facts(path)
+    assert (error.value.path, error.value.field) == (str(path), field)
+    assert problem in error.value.problem, error.value.problem
+
+
+def test_a_name_may_repeat_in_another_regency(tmp_path):
+    load_facts(fixture_copy(tmp_path, facility(1, name="Klinik Contoh Satu")))
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+HEADER = "nama,jenis,kabupaten/kota,kecamatan,alamat,telepon,lat,lon\n"
+
+
+@pytest.fixture
+def facts_file(tmp_path, monkeypatch):
+    """A copy of the shipped facts with the fixture's source, in use through FACTS_FILE."""
+    data = DEFAULT_FACTS_FILE.read_text(encoding="utf-8")
+    source = FIXTURE.read_text(encoding="utf-8").split("sources:\n", 1)[1].split("  - id: ", 2)[1]
+    path = tmp_path / "facts.yml"
+    path.write_text(data.replace("sources:\n", "sources:\n  - id: " + source, 1), encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    return path
+
+
+def run_import(*args):
+    result = subprocess.run([sys.executable, str(IMPORT), *map(str, args)], cwd=PROJECT,
+                            capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stdout, result.stderr
+
+
+def write_csv(tmp_path, body, header=HEADER, name="list.csv"):
+    path = tmp_path / name
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def test_import_round_trip(facts_file, monkeypatch):
+    before = facts_file.read_text(encoding="utf-8")
+    code, out, err = run_import("plkk", PLKK_CSV, "--update-counts", "--source", "fixture_directory",
+                                "--as-of", "2026-03-02")
+    assert (code, err) == (0, "") and f"written to {facts_file}" in out
+    code, _, err = run_import("offices", OFFICES_CSV, "--source", "fixture_directory", "--as-of", "2026-03-02")
+    assert (code, err) == (0, "")
+    after = facts_file.read_text(encoding="utf-8")
+    # only the offices and plkk sections changed, and every comment is kept
+    assert after.split("\noffices:")[0] == before.split("\noffices:")[0]
+    assert after.split("\njmo:")[1] == before.split("\njmo:")[1]
+    comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
+    assert all(line in after.splitlines() for line in comments)
+    facts = load_facts(facts_file)
+    rows = PLKK_CSV.read_text(encoding="utf-8").splitlines()[1:]
+    assert [f["name"] for f in facts["plkk"]["facilities"]] == [r.split(",")[0] for r in rows]
+    first = facts["plkk"]["facilities"][0]
+    assert first == {"name": "Klinik Contoh Satu", "type": "klinik", "regency_code": "6171",
+                     "district_code": "617105", "address": "Jl. Contoh Raya No. 1",
+                     "phone": "0561-000001", "lat": -0.035, "lon": 109.315}
+    assert facts["plkk"]["facilities"][1] == {"name": "Klinik Contoh Dua", "type": "klinik",
+                                              "regency_code": "6102", "district_code": "610216"}
+    assert [t["count"] for t in facts["plkk"]["by_type"]] == [12, 2, 2, 1, 1]
+    assert (facts["plkk"]["total"], facts["plkk"]["source"], facts["plkk"]["as_of"]) == \
+        (18, "fixture_directory", "2026-03-02")
+    assert facts["offices"]["list"][0]["hours"] == "Senin–Jumat 08.00–16.00 WIB"
+    assert facts["offices"]["details_source"] == "fixture_directory"
+    # importing the same list again (same date; the source stays) changes nothing
+    assert run_import("plkk", PLKK_CSV, "--as-of", "2026-03-02")[0] == 0
+    assert facts_file.read_text(encoding="utf-8") == after
+
+
+def test_the_running_server_picks_up_an_import(facts_file, monkeypatch):
+    monkeypatch.setattr(facts_module, "RELOAD_CHECK_SECONDS", 0.0)
+    reset_cache()
+    assert find("plkk terdekat dari desa peniti luar") == PLKK_FIND_ID
+    assert run_import("plkk", PLKK_CSV, "--update-counts", "--source", "fixture_directory")[0] == 0
+    assert "1. Puskesmas Contoh Jongkat" in find("plkk terdekat dari desa peniti luar")
+
+
+def test_counts_that_differ_stop_the_import_and_nothing_is_written(facts_file):
+    before = facts_file.read_bytes()
+    code, _, err = run_import("plkk", PLKK_CSV, "--source", "fixture_directory")
+    assert code == 1
+    assert ("the counts per type differ from plkk.by_type: puskesmas: 12 in the file, 54 in "
+            "plkk.by_type; rsud: 2 in the file, 11 in plkk.by_type; rs_swasta: 1 in the file, 11 in "
+            "plkk.by_type. If the file is right, run again with UPDATE_COUNTS=1") in err
+    assert f"nothing written to {facts_file}" in err
+    assert facts_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("Klinik Contoh A,Apotek,Kota Pontianak,,,,,",
+     "row 2, column 'jenis': 'Apotek' is not a facility type; closest: "),
+    ("Klinik Contoh A,Klinik,Kabupaten Sangau,,,,,",
+     "row 2, column 'kabupaten/kota': 'Kabupaten Sangau' is not a regency/city of Kalimantan Barat; "
+     "closest: 'Kabupaten Sanggau'"),
+    ("Klinik Contoh A,Klinik,Sanggau,Meliauu,,,,",
+     "row 2, column 'kecamatan': 'Meliauu' is not a district of Kabupaten Sanggau; closest: 'Meliau'"),
+    ("Klinik Contoh A,Klinik,Sanggau,Anjongan,,,,",
+     "row 2, column 'kecamatan': 'Anjongan' is not a district of Kabupaten Sanggau; closest: "),
+    (",Klinik,Sanggau,,,,,", "row 2, column 'nama': is empty"),
+    ("Klinik Contoh A,Klinik,Sanggau,,,,0.12,", "row 2, column 'lon': is empty: lat and lon go together"),
+    ("Klinik Contoh A,Klinik,Sanggau,,,,utara,110.5", "row 2, column 'lat': 'utara' is not a number"),
+    ("Klinik Contoh A,Klinik,Sanggau,,,,-6.2,106.82",
+     "row 2, column 'lat': (-6.2, 106.82) is outside Kalimantan Barat; leave both empty"),
+    ("Klinik Contoh A,Klinik,Sanggau,,,,110.59,0.12",
+     "row 2, column 'lat': (110.59, 0.12) is outside Kalimantan Barat; closest: lat and lon swapped"),
+    ("Klinik Contoh A,Klinik,Sanggau,,,tanya satpam,,",
+     "row 2, column 'telepon': 'tanya satpam' is not a phone number"),
+    ("Klinik Contoh A,Klinik,Sanggau,,,,,,extra", "row 2: has 9 cells but the header has 8"),
+])
+def test_each_bad_row_is_reported_and_nothing_written(facts_file, tmp_path, row, expected):
+    before = facts_file.read_bytes()
+    csv_file = write_csv(tmp_path, row + "\n")
+    code, _, err = run_import("plkk", csv_file, "--update-counts", "--source", "fixture_directory")
+    assert code == 1 and f"{csv_file}: {expected}" in err, err
+    assert facts_file.read_bytes() == before
+
+
+def test_every_bad_row_of_a_file_is_reported(facts_file, tmp_path):
+    csv_file = write_csv(tmp_path, "Klinik Contoh A,Klinik,Sanggau,,,,,\n"
+                                   "Klinik Contoh B,Klinikk Pratama,Sanggau,,,,,\n"
+                                   "klinik contoh a,Klinik,Sanggau,,,,,\n"
+                                   "Klinik Contoh C,RS Swasta,Sintangg,,,,,\n")
+    code, _, err = run_import("plkk", csv_file, "--update-counts", "--source", "fixture_directory")
+    lines = [line for line in err.splitlines() if line.startswith(str(csv_file))]
+    assert code == 1 and len(lines) == 3, err
+    assert "row 3, column 'jenis': 'Klinikk Pratama' is not a facility type; closest: 'klinik'" in lines[0]
+    assert "row 4, column 'nama': 'klinik contoh a' is listed twice in Kabupaten Sanggau (row 2)" in lines[1]
+    assert "row 5, column 'kabupaten/kota': 'Sintangg' is not a regency/city" in lines[2]
+    assert "closest: 'Kabupaten Sintang'" in lines[2]
+
+
+def test_header_errors(facts_file, tmp_path):
+    csv_file = write_csv(tmp_path, "Klinik Contoh A,Klinik\n", header="nama,jenis,telpon\n")
+    code, _, err = run_import("plkk", csv_file, "--update-counts", "--source", "fixture_directory")
+    assert code == 1
+    assert f"{csv_file}: row 1, column 'telpon': is not a column of this list; closest: 'telepon'" in err
+    assert f"{csv_file}: row 1, column 'kabupaten/kota': is missing" in err
+
+
+def test_semicolons_and_decimal_commas_as_a_spreadsheet_saves_them(facts_file, tmp_path):
+    csv_file = write_csv(tmp_path, "Klinik Contoh A;Klinik;Kab. Sanggau;Kapuas;;;0,12;110,59\n",
+                         header="Nama;Jenis;Kabupaten;Kecamatan;Alamat;Telepon;Lat;Lon\n")
+    code, _, err = run_import("plkk", csv_file, "--update-counts", "--source", "fixture_directory")
+    assert code == 0, err
+    assert load_facts(facts_file)["plkk"]["facilities"] == [
+        {"name": "Klinik Contoh A", "type": "klinik", "regency_code": "6103", "district_code": "610301",
+         "lat": 0.12, "lon": 110.59}]
+
+
+@pytest.mark.parametrize("jenis, key", [("Puskesmas", "puskesmas"), ("Klinik", "klinik"),
+                                        ("RSUD", "rsud"), ("RS TNI/Polri", "rs_tni_polri"),
+                                        ("RS Swasta", "rs_swasta")])
+def test_the_types_as_staff_write_them(jenis, key):
+    by_type = load_facts(DEFAULT_FACTS_FILE)["plkk"]["by_type"]
+    assert import_directory.find_type(jenis, by_type) == (key, "")
+
+
+def test_source_errors(facts_file, tmp_path):
+    code, _, err = run_import("plkk", PLKK_CSV, "--update-counts")
+    assert code == 1 and "set SOURCE=<id>" in err and "fixture_directory" in err
+    code, _, err = run_import("plkk", PLKK_CSV, "--update-counts", "--source", "fixture_directori")
+    assert code == 1 and "SOURCE 'fixture_directori' is not an id in 'sources'; closest: 'fixture_directory'" in err
+    code, _, err = run_import("plkk", PLKK_CSV, "--update-counts", "--source", "fixture_directory",
+                              "--as-of", "Maret 2026")
+    assert code == 1 and "AS_OF 'Maret 2026' is not a date (YYYY-MM-DD)" in err
+
+
+def test_office_import_errors(facts_file, tmp_path):
+    before = facts_file.read_bytes()
+    csv_file = write_csv(tmp_path, "Kantor Cabang Pontianak,Jl. A,12-34,\nKantor Cabang Pontianakk,,,\n"
+                                   "KC Pontianak,,,\n", header="kantor,alamat,telepon,jam\n")
+    code, _, err = run_import("offices", csv_file, "--source", "fixture_directory")
+    assert code == 1
+    assert f"{csv_file}: row 2, column 'telepon': '12-34' is not a phone number" in err
+    assert (f"{csv_file}: row 3, column 'kantor': 'Kantor Cabang Pontianakk' is not an office in the "
+            "facts file; closest: 'Pontianak'") in err
+    assert f"{csv_file}: row 4, column 'kantor': 'KC Pontianak' is listed twice (row 2)" in err
+    assert facts_file.read_bytes() == before
+
+
+def test_the_make_targets_are_listed_in_help():
+    help_text = subprocess.run(["make", "help"], cwd=PROJECT, capture_output=True, text=True).stdout
+    for target in ("make import-plkk FILE=", "make import-offices FILE=", "make bench-plkk"):
+        assert target in help_text
