@@ -44,6 +44,50 @@ def nearest_office_line(turn: Turn) -> Optional[str]:
     return nearest_office_text(turn, place.lat, place.lon, place_label(place), place.regency_code)
 
 
+# "Syaratnya apa? / dokumennya apa aja?" after an FAQ answer: the FAQ intent whose answer lists
+# the requirements of the conversation's topic (the intent of the last FAQ answer). An FAQ topic
+# not listed here has no requirements in the facts file: `requirements_unknown` says so.
+REQUIREMENTS_BY_TOPIC = {
+    "ask_jht": "ask_jht_documents", "ask_jht_payout": "ask_jht_documents",
+    "ask_jht_documents": "ask_jht_documents", "ask_jht_claim": "ask_jht_documents",
+    "ask_jht_partial": "ask_jht_partial", "ask_scholarship": "ask_scholarship",
+    "ask_bpu": "ask_register", "ask_register": "ask_register",
+    "ask_migrant_worker": "ask_migrant_worker",
+}
+# FAQ intents that are a requirements question; without a topic word they lean on the topic of
+# the conversation ("dokumennya apa aja" after the death benefit is not about JHT).
+# intent -> its topic words besides the abbreviation in the facts file
+REQUIREMENT_INTENTS = {"ask_jht_documents": ("hari tua",)}
+
+
+def requirements_answer(turn: Turn, topic: Optional[str]) -> bool:
+    """Answers a requirements follow-up for an FAQ `topic`; False when `topic` is not one."""
+    if topic not in ActionAnswer.intents:
+        return False
+    intent = REQUIREMENTS_BY_TOPIC.get(topic)
+    if intent:
+        ActionAnswer().respond(Turn(turn.dispatcher, turn.tracker, text=turn.text, intent=intent,
+                                    entities=turn.entities, lang=turn.lang))
+    else:
+        turn.say("requirements_unknown")
+    return True
+
+
+def leaning_topic(turn: Turn) -> Optional[str]:
+    """The conversation's FAQ topic when the question is a requirements question that names no
+    topic of its own and the conversation is about another topic; else None."""
+    own_topic = REQUIREMENT_INTENTS.get(turn.intent or "")
+    topic = turn.tracker.get_slot("topic")
+    if own_topic is None or topic not in ActionAnswer.intents or topic == turn.intent:
+        return None
+    if REQUIREMENTS_BY_TOPIC.get(topic) == turn.intent:
+        return None
+    topic_words = [turn.facts["jht"]["abbreviation"], *own_topic]
+    if any(word.lower() in turn.text.lower() for word in topic_words):
+        return None
+    return topic
+
+
 class ActionAnswer(BotAction):
     """The answer to a FAQ intent: its `answer.<intent>` template, plus the nearest office when
     the question names a place."""
@@ -53,9 +97,13 @@ class ActionAnswer(BotAction):
     intents = tuple(name[len(PREFIX):] for name in replies.templates() if name.startswith(PREFIX))
 
     def topic_of(self, turn: Turn) -> Optional[str]:
-        return turn.intent
+        return leaning_topic(turn) or turn.intent
 
     def respond(self, turn: Turn) -> List[EventType]:
+        topic = leaning_topic(turn)
+        if topic:
+            requirements_answer(turn, topic)
+            return []
         hosts = hosts_in(turn.text) if turn.intent == "report_hoax" else []
         if hosts and set(hosts) <= official_hosts(turn.facts):
             turn.say("hoax_official_site", site=replies.join(sorted(set(hosts)), turn.lang))
@@ -77,7 +125,18 @@ class ActionOfficeDetails(BotAction):
     def respond(self, turn: Turn) -> List[EventType]:
         found = places.resolve(turn.text, expecting_place=True)
         if found.status != "found":
-            turn.say("office_details_any")
+            known = [(o, office_details(turn, o)) for o in turn.facts["offices"]["list"]]
+            known = [(o, details) for o, details in known if details]
+            if not known:
+                turn.say("office_details_any")
+                return []
+            as_of = replies.month_year(turn.facts["offices"]["details_as_of"], turn.lang)
+            lines = [turn.render("office_details_all", as_of=as_of)]
+            lines += ["- " + turn.render("office_named_details", office=office_label(turn, o),
+                                         details=details) for o, details in known]
+            if len(known) < len(turn.facts["offices"]["list"]):
+                lines.append(turn.render("office_details_others"))
+            turn.say_text("\n".join(lines))
             return []
         place = found.places[0]
         _, office = ranked_offices(turn.facts, place.lat, place.lon)[0]

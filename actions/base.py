@@ -34,6 +34,9 @@ MENU = [
 
 # Metadata key under which Rasa lists the questions of a message (rasa_runtime/questions.py).
 QUESTIONS = "questions"
+# Metadata key under which Rasa lists the personal data it masked in a message ("NIK", "TELEPON",
+# ... see rasa_runtime/masking.py): the first such message of a conversation gets `privacy_note`.
+MASKED = "masked"
 # Slots that hold a pending "which place?" question; forgotten when the user changes topic.
 PLACE_QUESTION_SLOTS = ("place_candidates", "awaiting_place")
 
@@ -65,6 +68,7 @@ class Turn:
         metadata = metadata if isinstance(metadata, dict) else {}
         self.truncated_from = metadata.get("truncated_from")
         self.questions: List[Dict[str, Any]] = metadata.get(QUESTIONS) or []
+        self.masked: List[str] = metadata.get(MASKED) or []
         self.values = self._common_values()
 
     def _common_values(self) -> Dict[str, Any]:
@@ -138,6 +142,8 @@ class BotAction(Action):
         turn = Turn(dispatcher, tracker)
         if turn.truncated_from:
             turn.say("message_cut", limit=replies.number(MAX_MESSAGE_CHARS, turn.lang))
+        if turn.masked and first_masked_message(tracker):
+            turn.say("privacy_note")
         if not re.search(r"\w", turn.text):  # empty, blanks, emoji or punctuation only
             turn.say("empty_message", buttons=turn.menu())
             return [SlotSet("language", turn.lang)]
@@ -146,8 +152,10 @@ class BotAction(Action):
             # whatever intent the model guessed
             turn.say("fallback", buttons=turn.menu())
             return [SlotSet("language", turn.lang)]
-        plan = question_plan(turn) if len(turn.questions) > 1 else []
-        if len(plan) > 1:
+        plan = question_plan(turn) if turn.questions else []
+        if len(plan) > 1 or (plan and plan[0][0] is not type(self)):
+            # several questions, or one question inside a message that as a whole is out of
+            # scope or not understood (rasa_runtime/questions.py)
             return answer_questions(turn, plan)
         return [SlotSet("language", turn.lang)] + self.answer(turn)
 
@@ -160,6 +168,13 @@ class BotAction(Action):
             if topic != "offices" and not any(e.get("name") in PLACE_QUESTION_SLOTS for e in events):
                 events[1:1] = [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
         return events
+
+
+def first_masked_message(tracker: Tracker) -> bool:
+    """Whether no user message before the latest had masked personal data, among the events
+    Rasa sent (the conversation's current session, up to TRACKER_MAX_EVENTS events)."""
+    earlier = [e for e in tracker.events if e.get("event") == "user"][:-1]
+    return not any((e.get("metadata") or {}).get(MASKED) for e in earlier)
 
 
 def _import_all_actions() -> None:

@@ -5,6 +5,7 @@ from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
+from actions.answers import requirements_answer
 from actions.base import BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
@@ -73,12 +74,15 @@ REQUIREMENT_ANSWERS = {
 
 
 class ActionRequirements(BotAction):
-    """'What are the requirements?' answered for the topic of the conversation, else the menu."""
+    """'What are the requirements?' answered for the topic of the conversation (an FAQ topic:
+    actions/answers.py), else the menu."""
 
     action_name = "action_requirements"
     intents = ("ask_requirements",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        if requirements_answer(turn, topic):
+            return []
         answer = REQUIREMENT_ANSWERS.get(topic, ActionHelp)
         return answer().respond(turn)

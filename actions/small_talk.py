@@ -2,11 +2,12 @@
 out of scope, and messages the bot did not understand."""
 
 import json
+import re
 from typing import List
 
 from rasa_sdk.events import EventType
 
-from actions import places
+from actions import places, plkk
 from actions.base import BotAction, Turn
 from actions.offices import answer_nearest_office, place_label
 
@@ -77,8 +78,16 @@ class ActionBpjsKesehatan(BotAction):
         return []
 
 
+# Words of a question about social security ("jaminan pensiun", "iuran jkp", "bpjs tk"): out of
+# scope for the facts file, but the organisation's to answer — the bot says it has no data.
+ABOUT_SOCIAL_SECURITY = re.compile(
+    r"\b(bpjs|bpjstk|bpjamsostek|jamsostek|ketenagakerjaan|jaminan|pensiun|iuran|klaim|"
+    r"peserta|kepesertaan|pesangon|pension|contributions?|claims?|social security)\b", re.I)
+
+
 class ActionOutOfScope(BotAction):
-    """Says what the bot can do, with the call centre."""
+    """Says what the bot can do, with the call centre; a question about social security that the
+    facts do not cover gets 'not in my data' and where to ask."""
 
     action_name = "action_out_of_scope"
     intents = ("out_of_scope",)
@@ -87,7 +96,8 @@ class ActionOutOfScope(BotAction):
         found = places.resolve(turn.text)
         if found.status != "none" and found.essential:  # "78557", "kalau di Kuching?"
             return answer_nearest_office(turn, explicit_request=False)
-        turn.say("out_of_scope", buttons=turn.menu())
+        turn.say("out_of_scope_org" if ABOUT_SOCIAL_SECURITY.search(turn.text) else "out_of_scope",
+                 buttons=turn.menu())
         return []
 
 
@@ -100,6 +110,9 @@ class ActionFallback(BotAction):
     action_name = "action_fallback"
 
     def respond(self, turn: Turn) -> List[EventType]:
+        # "klinik X plkk bukan": a facility named with PLKK gets the list's answer
+        if plkk.mentions(turn.text, [turn.values["plkk"].lower()]) and plkk.answer_named(turn):
+            return []
         if turn.tracker.get_slot("awaiting_place"):
             return answer_nearest_office(turn, explicit_request=False)
         found = places.resolve(turn.text)

@@ -9,7 +9,9 @@ mark, a question word, or a problem people state: "lupa password jmo"; a clause 
 resign bulan lalu" is context). When at least two
 questions with different intents remain, the message's metadata gets
 `{"questions": [{"text", "intent", "confidence", "entities"}, ...]}` in the order they were
-written. The custom action that runs (actions/base.py) then answers each question in one reply.
+written. A message that as a whole is out of scope or not understood, but holds one such question
+("I quit my job last month. How long until I can withdraw my JHT?"), gets that one question.
+The custom action that runs (actions/base.py) then answers each question in one reply.
 The intent of the whole message is left as Rasa predicted it, so rules and stories see one turn.
 
 Cost: one more NLU pass per clause, only for messages with more than one clause.
@@ -34,6 +36,8 @@ NOT_QUESTIONS = {"greet", "goodbye", "thanks", "nlu_fallback", "out_of_scope", "
 # own without a question word.
 PROBLEM_REPORTS = {"ask_lost_card", "ask_jmo_password", "ask_jmo_account", "ask_jmo_face",
                    "ask_jmo_phone", "ask_complaint", "report_hoax"}
+# A whole message of these intents is not answered as such: one question inside it is enough.
+NOT_ANSWERED = {"nlu_fallback", "out_of_scope"}
 MARK = "_bpjstk_questions"
 
 CLAUSE_END = re.compile(r"([?!;\n]+|(?<=\w)\.(?:\s+|$))")
@@ -58,7 +62,8 @@ def clauses(text: str) -> List[Tuple[str, bool]]:
 
 def questions_in(parse_clause: Callable[[str], Dict[str, Any]], text: str,
                  message_intent: Optional[str] = None) -> Optional[List[Dict[str, Any]]]:
-    """The questions of a message, or None when it holds fewer than two different ones.
+    """The questions of a message, or None when it holds fewer than two different ones (one is
+    enough when the whole message is out of scope or not understood).
 
     parse_clause: text -> Rasa parse data ({"intent": {"name", "confidence"}, "entities"});
     message_intent: the intent of the whole message.
@@ -78,6 +83,8 @@ def questions_in(parse_clause: Callable[[str], Dict[str, Any]], text: str,
             continue
         found.append({"text": part, "intent": name, "confidence": round(confidence, 4),
                       "entities": parsed.get("entities") or []})
+    if message_intent in NOT_ANSWERED and len(found) == 1:
+        return found
     if len({q["intent"] for q in found}) < 2:
         return None
     return found

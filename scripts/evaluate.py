@@ -34,6 +34,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 PROJECT = Path(__file__).resolve().parent.parent
 HOLDOUT = PROJECT / "tests" / "nlu_holdout.yml"
 HOLDOUT_NEAR = PROJECT / "tests" / "nlu_holdout_near.yml"
+HOLDOUT_FRESH = PROJECT / "tests" / "nlu_holdout_fresh.yml"
+# The holdouts measured with TARGETS_NEAR: (metrics key, file, title in the summary).
+NEAR_HOLDOUTS = [
+    ("holdout_near", HOLDOUT_NEAR, "Second holdout: questions next to the four topics"),
+    ("holdout_fresh", HOLDOUT_FRESH, "Third holdout: every topic, written fresh on 2026-11-30"),
+]
 NLU_DATA = PROJECT / "data" / "nlu"
 MODEL = PROJECT / "models" / "bpjstk-kalbar.tar.gz"
 RESULTS = PROJECT / "results"
@@ -392,25 +398,8 @@ def summary_markdown(metrics: Dict) -> str:
                      + (f"; predicted as {confused}" if confused else ""))
     if not weak:
         lines.append("- none")
-    near = metrics["holdout_near"]
-    lines += ["", "## Second holdout: questions next to the four topics", "",
-              f"`tests/nlu_holdout_near.yml`, {near['messages']} messages, as the bot answers.", "",
-              "| metric | measured | target | result |", "| --- | --- | --- | --- |"]
-    for name, t in metrics["targets_near"].items():
-        sign = ">=" if t["kind"] == "min" else "<="
-        lines.append(f"| {name} | {fmt(t['value'])} | {sign} {t['target']} | "
-                     f"{'PASS' if t['pass'] else 'FAIL'} |")
-    lines += [f"| intent macro-F1 | {fmt(near['intent_macro_f1'])} | | |",
-              f"| place F1 (token) | {fmt(near['place_f1'])} | | |",
-              f"| messages sent to the fallback | {near['fallbacks']} | | |"]
-    weak = {k: v for k, v in near["per_intent"].items() if v["f1"] < 0.9}
-    lines += ["", "Intents below F1 0.9 (second holdout):", ""]
-    for name, s in sorted(weak.items(), key=lambda kv: kv[1]["f1"]):
-        confused = ", ".join(f"{k} x{v}" for k, v in near["confusions"].get(name, {}).items())
-        lines.append(f"- {name}: F1 {fmt(s['f1'])} (n={int(s['support'])})"
-                     + (f"; predicted as {confused}" if confused else ""))
-    if not weak:
-        lines.append("- none")
+    for key, path, title in NEAR_HOLDOUTS:
+        lines += near_markdown(metrics, key, path, title)
     lines += ["", "## Cross-validation (5 folds on data/nlu)", ""]
     if cv:
         folds = cv["fold_means"]
@@ -431,6 +420,30 @@ def summary_markdown(metrics: Dict) -> str:
               "`results/nlu_confusion_matrix.png` (holdout, raw DIET intent), `results/holdout/`"
               + (", `results/cross_validation/`." if cv else "."), ""]
     return "\n".join(lines)
+
+
+def near_markdown(metrics: Dict, key: str, path: Path, title: str) -> List[str]:
+    """The summary lines of one holdout measured with TARGETS_NEAR."""
+    near = metrics[key]
+    lines = ["", f"## {title}", "",
+             f"`{path.relative_to(PROJECT)}`, {near['messages']} messages, as the bot answers.", "",
+             "| metric | measured | target | result |", "| --- | --- | --- | --- |"]
+    for name, t in metrics["targets_" + key].items():
+        sign = ">=" if t["kind"] == "min" else "<="
+        lines.append(f"| {name} | {fmt(t['value'])} | {sign} {t['target']} | "
+                     f"{'PASS' if t['pass'] else 'FAIL'} |")
+    lines += [f"| intent macro-F1 | {fmt(near['intent_macro_f1'])} | | |",
+              f"| place F1 (token) | {fmt(near['place_f1'])} | | |",
+              f"| messages sent to the fallback | {near['fallbacks']} | | |"]
+    weak = {k: v for k, v in near["per_intent"].items() if v["f1"] < 0.9}
+    lines += ["", f"Intents below F1 0.9 ({path.name}):", ""]
+    for name, s in sorted(weak.items(), key=lambda kv: kv[1]["f1"]):
+        confused = ", ".join(f"{k} x{v}" for k, v in near["confusions"].get(name, {}).items())
+        lines.append(f"- {name}: F1 {fmt(s['f1'])} (n={int(s['support'])})"
+                     + (f"; predicted as {confused}" if confused else ""))
+    if not weak:
+        lines.append("- none")
+    return lines
 
 
 def mean_std(pair: Optional[List[float]]) -> str:
@@ -470,12 +483,13 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
     metrics["targets"] = target_results(metrics["holdout"])
     metrics["worst"] = worst_errors(examples, predictions)
 
-    near = load_holdout(HOLDOUT_NEAR)
-    near_predictions = asyncio.run(predict(model, [e.text for e in near]))
-    metrics["holdout_near"] = dict(score(near, near_predictions),
-                                   wrong_topic_rate=wrong_topic_rate(near, near_predictions))
-    metrics["targets_near"] = target_results(metrics["holdout_near"], TARGETS_NEAR)
-    metrics["worst_near"] = worst_errors(near, near_predictions)
+    for key, path, _ in NEAR_HOLDOUTS:
+        near = load_holdout(path)
+        near_predictions = asyncio.run(predict(model, [e.text for e in near]))
+        metrics[key] = dict(score(near, near_predictions),
+                            wrong_topic_rate=wrong_topic_rate(near, near_predictions))
+        metrics["targets_" + key] = target_results(metrics[key], TARGETS_NEAR)
+        metrics["worst_" + key] = worst_errors(near, near_predictions)
 
     if run_cv:
         cv_out = RESULTS / "cross_validation"
@@ -490,9 +504,10 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "nlu_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    (RESULTS / "nlu_worst.md").write_text(worst_markdown(metrics["worst"]) + "\n"
-                                          + worst_markdown(metrics["worst_near"], HOLDOUT_NEAR),
-                                          encoding="utf-8")
+    (RESULTS / "nlu_worst.md").write_text("\n".join(
+        [worst_markdown(metrics["worst"])]
+        + [worst_markdown(metrics["worst_" + key], path) for key, path, _ in NEAR_HOLDOUTS]),
+        encoding="utf-8")
     (RESULTS / "nlu_summary.md").write_text(summary_markdown(metrics), encoding="utf-8")
     return metrics
 
@@ -511,8 +526,8 @@ def main() -> int:
     metrics = evaluate(model, run_cv=not args.no_cv)
     print((RESULTS / "nlu_summary.md").read_text(encoding="utf-8"))
     failed = [name for name, t in metrics["targets"].items() if not t["pass"]]
-    failed += [f"{name} (near holdout)" for name, t in metrics["targets_near"].items()
-               if not t["pass"]]
+    failed += [f"{name} ({path.name})" for key, path, _ in NEAR_HOLDOUTS
+               for name, t in metrics["targets_" + key].items() if not t["pass"]]
     if args.check_targets and failed:
         print(f"targets missed: {', '.join(failed)}", file=sys.stderr)
         return 1

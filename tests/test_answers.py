@@ -14,7 +14,7 @@ from actions.answers import ActionAnswer, ActionOfficeDetails
 from actions.base import question_plan, Turn
 from actions.bsu import ActionBsu, ActionBsuRules, ActionBsuYear
 from actions.facts import DEFAULT_FACTS_FILE, FactsError, load_facts
-from actions.followup import ActionHowMany
+from actions.followup import ActionHowMany, ActionRequirements
 from actions.jmo import ActionJmoFeature
 from conftest import make_tracker, reply_text, run_action
 from rasa_runtime.questions import clauses, questions_in
@@ -160,6 +160,13 @@ ANSWERS = {
         ("my old phone number is dead and the otp does not arrive",
          ["OTP", "data-update feature", "175", "nearest BPJS Ketenagakerjaan office"]),
     ),
+    "ask_jmo_error": (
+        ("aplikasi jmo sy force close terus",
+         ["tidak bisa saya periksa", "175", "care@bpjsketenagakerjaan.go.id",
+          "kantor BPJS Ketenagakerjaan terdekat"]),
+        ("the jmo app keeps crashing",
+         ["175", "care@bpjsketenagakerjaan.go.id", "nearest BPJS Ketenagakerjaan office"]),
+    ),
     "report_hoax": (
         ("cek nama penerima bsu di http://bsu-cair.xyz/cek beneran ga min?",
          ["tidak bisa memastikan", "tidak perlu didaftarkan", "bsu.kemnaker.go.id",
@@ -206,7 +213,8 @@ TOPIC_OF = {
     "ask_jkk": "benefits", "ask_death_benefit": "benefits", "ask_scholarship": "benefits",
     "ask_membership_check": "benefits", "ask_bpu": "membership", "ask_register": "membership",
     "ask_migrant_worker": "membership", "ask_jmo_password": "jmo", "ask_jmo_account": "jmo",
-    "ask_jmo_face": "jmo", "ask_lost_card": "jmo", "ask_jmo_phone": "jmo", "report_hoax": "bsu",
+    "ask_jmo_face": "jmo", "ask_lost_card": "jmo", "ask_jmo_phone": "jmo",
+    "ask_jmo_error": "jmo", "report_hoax": "bsu",
     "ask_contact": "channels", "ask_complaint": "channels",
 }
 PHONE_NUMBER = re.compile(r"(?<!\d)(?:\+?62[\s-]?|0)8\d[\d\s.-]{6,}")
@@ -760,6 +768,27 @@ def test_questions_in_needs_two_different_questions(text, message_intent):
     assert questions_in(fake_parse, text, message_intent) is None
 
 
+def test_one_question_inside_an_out_of_scope_message_is_kept():
+    assert questions_in(fake_parse, "cuaca gmn. jht kapan cair?", "out_of_scope") == [
+        {"text": "jht kapan cair", "intent": "ask_jht_payout", "confidence": 0.91, "entities": []}]
+    assert questions_in(fake_parse, "cuaca gmn. jht kapan cair?", "nlu_fallback") is not None
+    # a message that is understood keeps needing two different questions
+    assert questions_in(fake_parse, "cuaca gmn. jht kapan cair?", "ask_jht_payout") is None
+    # context and small talk alone are no question
+    assert questions_in(fake_parse, "halo min. sy resign bulan lalu", "out_of_scope") is None
+
+
+def test_an_out_of_scope_message_with_one_question_gets_that_answer():
+    from actions.small_talk import ActionOutOfScope
+    text = "I quit my job last month. How long do I have to wait before I can withdraw my JHT?"
+    messages, slots = run_action(ActionOutOfScope(), text, intent="out_of_scope", metadata={
+        "questions": [ask("How long do I have to wait before I can withdraw my JHT", "ask_jht_payout")]})
+    assert len(messages) == 1
+    assert "waiting period of 1 month" in messages[0]["text"]
+    assert "outside what I can answer" not in messages[0]["text"]
+    assert slots["topic"] == "ask_jht_payout"
+
+
 def test_questions_in_does_not_parse_a_single_clause():
     calls = []
     assert questions_in(lambda clause: calls.append(clause) or {}, "jht kapan cair") is None
@@ -876,3 +905,55 @@ def test_chat_words_keep_the_conversation_language(message):
 def test_a_message_without_latin_letters_is_not_understood_whatever_the_model_guessed(message):
     text = reply_text(ActionAnswer(), message, intent="ask_jht")
     assert text.startswith("Maaf, saya belum paham maksud Anda")
+
+
+# --- requirements follow-ups on an FAQ topic ---------------------------------------------------
+
+@pytest.mark.parametrize("topic, expected", [
+    ("ask_jht_payout", "Berkas klaim JHT karena berhenti bekerja"),
+    ("ask_jht", "Berkas klaim JHT karena berhenti bekerja"),
+    ("ask_bpu", "Cara daftar sendiri lewat aplikasi JMO"),
+    ("ask_death_benefit", "Syarat dan berkas untuk itu belum ada di data saya"),
+    ("ask_jkk", "Syarat dan berkas untuk itu belum ada di data saya"),
+])
+def test_requirements_follow_up_answers_for_the_faq_topic(topic, expected):
+    text = reply_text(ActionRequirements(), "syaratnya apa?", intent="ask_requirements", topic=topic)
+    assert expected in text
+
+
+def test_a_documents_question_without_jht_after_the_death_benefit_is_not_about_jht():
+    messages, slots = run_action(ActionAnswer(), "dokumennya apa aja", intent="ask_jht_documents",
+                                 topic="ask_death_benefit")
+    text = messages[0]["text"]
+    assert "Syarat dan berkas untuk itu belum ada di data saya" in text and "175" in text
+    assert "Berkas klaim JHT" not in text
+    assert slots["topic"] == "ask_death_benefit"
+
+
+@pytest.mark.parametrize("message, topic", [
+    ("berkas klaim jht apa aja", "ask_death_benefit"),   # names JHT itself
+    ("dokumennya apa aja", "ask_jht_payout"),            # the conversation is about JHT
+    ("dokumennya apa aja", "offices"),                   # not an FAQ topic
+])
+def test_a_documents_question_about_jht_gets_the_jht_documents(message, topic):
+    text = reply_text(ActionAnswer(), message, intent="ask_jht_documents", topic=topic)
+    assert "Berkas klaim JHT karena berhenti bekerja" in text
+
+
+def test_requirements_follow_up_in_english():
+    text = reply_text(ActionRequirements(), "what documents do i need?", intent="ask_requirements",
+                      topic="ask_scholarship")
+    assert "A scholarship is given for up to 2 children" in text
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("jaminan pensiun tu ape bedanya ama jht", "Maaf, informasi itu belum ada di data saya"),
+    ("syarat klaim jkp apa aja", "Maaf, informasi itu belum ada di data saya"),
+    ("what is the pension programme", "Sorry, I do not have that in my data"),
+    ("cuaca pontianak hari ini gmn", "Maaf, pertanyaan itu di luar yang bisa saya jawab"),
+])
+def test_out_of_scope_about_social_security_says_the_data_ends_there(message, expected):
+    from actions.small_talk import ActionOutOfScope
+    text = reply_text(ActionOutOfScope(), message, intent="out_of_scope")
+    assert text.startswith(expected), text
+    assert "175" in text

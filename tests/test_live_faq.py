@@ -155,7 +155,7 @@ GROUP = {
                     "benefits"),
     **dict.fromkeys(["ask_bpu", "ask_register", "ask_migrant_worker"], "membership"),
     **dict.fromkeys(["ask_jmo_password", "ask_jmo_account", "ask_jmo_face", "ask_lost_card",
-                     "ask_jmo_phone"], "jmo_account"),
+                     "ask_jmo_phone", "ask_jmo_error"], "jmo_account"),
     **dict.fromkeys(["ask_bsu_year", "report_hoax"], "bsu"),
     **dict.fromkeys(["ask_contact", "ask_complaint"], "channels"),
     "ask_office_details": "offices",
@@ -267,6 +267,10 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
      ["kode OTP tidak masuk", "pembaruan data", "175"], ["Kartu Digital"]),
     ("ask_jmo_phone", "the OTP code never arrives, my old phone number is inactive",
      ["OTP code does not arrive", "data-update feature", "175"], []),
+    ("ask_jmo_error", "jmo sy ga bisa dibuka dr kemarin, loading terus",
+     ["gangguan pada aplikasi JMO", "175", "care@bpjsketenagakerjaan.go.id"], ["Lupa password"]),
+    ("ask_jmo_error", "the JMO app crashes every time I open it",
+     ["problems with the JMO app", "175", "care@bpjsketenagakerjaan.go.id"], []),
     # BSU year by year (the clock says 2026-11-30)
     ("ask_bsu_year", "besaran bsu tahun 2025 brp",
      ["Permenaker 5/2025", "Rp600.000 per pekerja", "Rp300.000 per bulan", "16.048.472",
@@ -458,6 +462,15 @@ FOLLOW_UPS = [
         ("what's JHT anyway?", ["old-age savings"], ["ask_jht"]),
         ("can I take part of it while I'm still working?", ["up to 10%", "up to 30% for a home"],
          ["ask_jht_partial"])]),
+    # a requirements follow-up leans on the FAQ topic of the conversation
+    ("death benefit, then its documents", [
+        ("klo peserta meninggal keluarganya dapet brp", ["48 kali upah", "Rp42 juta"],
+         ["ask_death_benefit"]),
+        ("dokumennya apa aja?", ["Syarat dan berkas untuk itu belum ada di data saya", "175"],
+         ["ask_death_benefit"])]),
+    ("jht, then its requirements", [
+        ("jht tu ape sebenarnya", ["Jaminan Hari Tua", "56 tahun"], ["ask_jht"]),
+        ("syaratnya apa?", ["KTP", "bukti sudah berhenti bekerja"], ["ask_jht_documents"])]),
 ]
 
 
@@ -496,14 +509,16 @@ def test_this_year_follows_the_clock(bots, day, message, must, must_not):
     check(reply, must, [*must_not, *foreign_facts(["ask_bsu_year"])])
 
 
-# --- known product bugs (reported; the marker goes when they are fixed) ------------------------
+# --- a question with clauses around it ------------------------------------------------------
 
-# A clause that is no question of its own is not answered on its own: a clause the model calls
-# out_of_scope ('I quit my job.'), a context clause ('sy mau jd TKI, ...'), half of a decimal
-# number ('1,2 juta').
+# Only the question is answered: a clause the model calls out of scope ('I quit my job.'), a
+# context clause ('sy mau jd TKI, ...'), half of a decimal number ('1,2 juta') is no question.
 CLAUSES_AROUND_ONE_QUESTION = [
     ("out_of_scope clause answered", "ask_jht_payout",
      "I resigned last month. When can I withdraw my JHT?",
+     ["waiting period of 1 month"], ["outside what I can answer"]),
+    ("one question inside an out-of-scope message", "ask_jht_payout",
+     "I quit my job last month. How long do I have to wait before I can withdraw my JHT?",
      ["waiting period of 1 month"], ["outside what I can answer"]),
     ("context clause answered as informal worker", "ask_migrant_worker",
      "sy mau berangkat jd TKI ke brunei, bs ikut bpjs tk ga",
