@@ -41,6 +41,11 @@ MASKED = [
     ("rek bri 123456789012345", "rek bri [REKENING]", ["REKENING"]),
     ("no rek mandiri 1230009876543", "no rek mandiri [REKENING]", ["REKENING"]),
     ("kode 12345678901234567890", "kode [REKENING]", ["REKENING"]),
+    # any of them written in other groups: NIK by 16 digits, KPJ by 11, else an account
+    ("nik 61.71.01.234567.0001 bs dipake", "nik [NIK] bs dipake", ["NIK"]),
+    ("kpj 1234 5678 901 udh aktif?", "kpj [KPJ] udh aktif?", ["KPJ"]),
+    ("rekening bri 0123-01-000123-50-1", "rekening bri [REKENING]", ["REKENING"]),
+    ("norek 123.456.7890", "norek [REKENING]", ["REKENING"]),
     # several at once, each kind listed once, in the order of the patterns
     ("nik 6171012345670001 hp 081234567890 nik 6171012345670002",
      "nik [NIK] hp [TELEPON] nik [NIK]", ["TELEPON", "NIK"]),
@@ -58,6 +63,8 @@ KEPT = [
     "call centre 175", "jam 06.00-22.00", "ada 79 plkk", "123456789",  # nine digits
     "/ask_help", '/inform_place{"place": "6101012001"}',  # a village code in a button payload
     "kantor@pontianak",  # no domain: not an email
+    "tgl 03-06-2025 10.30 sy resign", "2025-06-03 10.30", "1 2 3 4 5 6 7 8 9 10",
+    "109.3312345678901", "Rp 1.500.000.000", "1.500.000.000", "2020 2021 2022 2023 2024",
 ]
 
 
