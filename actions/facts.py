@@ -268,8 +268,8 @@ def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) ->
 
 def _check_directory(facts: Dict[str, Any], path: Path) -> None:
     """The PLKK facility list and the office details: their source and date, district codes
-    inside the item's regency, coordinates in pairs and inside Kalbar, no name twice in one
-    regency."""
+    inside the item's regency, coordinates in pairs, inside Kalbar and in the item's district (else
+    regency) by the same rule, no name twice in one regency."""
     from actions import gazetteer
 
     places = gazetteer.load_gazetteer()
@@ -305,6 +305,16 @@ def _check_directory(facts: Dict[str, Any], path: Path) -> None:
             raise FactsError(path, f"{field}.lat",
                              f"({lat}, {lon}) is outside Kalimantan Barat (more than "
                              f"{gazetteer.INSIDE_KALBAR_KM} km from every district and village)")
+        if lat is not None:
+            km = gazetteer.distance_to_area_km(lat, lon, facility["regency_code"], district)
+            if km > gazetteer.INSIDE_KALBAR_KM:
+                area = places.districts.get(district) or places.regencies[facility["regency_code"]]
+                kind = "district" if district else "regency"
+                raise FactsError(path, f"{field}.lat",
+                                 f"({lat}, {lon}) is {round(km)} km from {area.name} "
+                                 f"('{area.code}'), the facility's {kind} (more than "
+                                 f"{gazetteer.INSIDE_KALBAR_KM} km from each of its districts "
+                                 "and villages)")
         name = (facility["regency_code"], " ".join(re.findall(r"[a-z0-9]+", facility["name"].lower())))
         if name in seen:
             raise FactsError(path, f"{field}.name",

@@ -115,3 +115,26 @@ def distance_to_kalbar_km(lat: float, lon: float) -> float:
     near = [p for r in (row - 1, row, row + 1) for c in (col - 1, col, col + 1)
             for p in grid.get((r, c), ())]
     return min((distance_km(lat, lon, p.lat, p.lon) for p in near), default=math.inf)
+
+
+@lru_cache(maxsize=None)
+def _area_centres(regency_code: str, district_code: Optional[str]) -> Tuple[Place, ...]:
+    """The district and village centres of a regency, or of one of its districts."""
+    gazetteer = load_gazetteer()
+    return tuple(p for p in list(gazetteer.districts.values()) + list(gazetteer.villages.values())
+                 if p.regency_code == regency_code
+                 and (district_code is None or p.district_code == district_code))
+
+
+def distance_to_area_km(lat: float, lon: float, regency_code: str,
+                        district_code: Optional[str] = None) -> float:
+    """Km from a point to the nearest district or village centre of a regency (or of one of its
+    districts): more than INSIDE_KALBAR_KM means the point is not in that area, by the rule that
+    tells a point inside Kalbar. The nearest centre by flat-earth distance (Kalbar lies on the
+    equator), then its great-circle distance; `math.inf` for an area without centres."""
+    centres = _area_centres(regency_code, district_code)
+    if not centres:
+        return math.inf
+    scale = math.cos(math.radians(lat))
+    nearest = min(centres, key=lambda p: (p.lat - lat) ** 2 + ((p.lon - lon) * scale) ** 2)
+    return distance_km(lat, lon, nearest.lat, nearest.lon)

@@ -17,7 +17,13 @@ from actions.gazetteer import (DISTRICT, INSIDE_KALBAR_KM, REGENCY, Place, dista
 # A location outside Kalbar still gets the nearest Kalbar office when it is this close.
 NEAR_OUTSIDE_KM = 100
 MAX_CHOICES = 6
-TELEGRAM_LOCATION = re.compile(r'^\s*\{\s*"?lng"?\s*:\s*(\S+?)\s*,\s*"?lat"?\s*:\s*(\S+?)\s*\}\s*$')
+# A location as a bare object: Telegram's {"lng": <lon>, "lat": <lat>} (channels/telegram.py), or a
+# REST client's {"lat": .., "lon": ..}: "lon" or "lng", either order, quotes optional.
+LOCATION_OBJECT = re.compile(r'^\s*\{\s*"?(lat|lon|lng)"?\s*:\s*"?([^\s",}]+)"?\s*,'
+                             r'\s*"?(lat|lon|lng)"?\s*:\s*"?([^\s",}]+)"?\s*\}\s*$', re.I)
+# Words that keep a "nearest" request an office request inside a PLKK conversation.
+OFFICE_WORDS = {"kantor", "kntr", "kantornya", "cabang", "kc", "kcp", "office", "offices", "branch",
+                "bpjs", "bpjstk", "bpjamsostek", "jamsostek", "unit"}
 
 INVALID = "invalid"
 
@@ -51,16 +57,20 @@ def place_label(place: Place) -> str:
 
 
 def parse_location(text: str, entities: List[Dict[str, Any]]) -> Optional[Any]:
-    """(lat, lon) from a Telegram location text or a /share_location payload; INVALID when it is
-    a location with bad coordinates; None when the message is not a location."""
+    """(lat, lon) from a /share_location payload or a location object (LOCATION_OBJECT); INVALID
+    when it is a location with bad coordinates; None when the message is not a location."""
     values = {e.get("entity"): e.get("value") for e in entities}
     if "lat" in values or "lon" in values:
         raw = (values.get("lat"), values.get("lon"))
     else:
-        match = TELEGRAM_LOCATION.match(text or "")
+        match = LOCATION_OBJECT.match(text or "")
         if not match:
             return None
-        raw = (match.group(2), match.group(1))
+        pairs = {key.lower().replace("lng", "lon"): value
+                 for key, value in (match.group(1, 2), match.group(3, 4))}
+        if set(pairs) != {"lat", "lon"}:
+            return None
+        raw = (pairs["lat"], pairs["lon"])
     try:
         lat, lon = float(raw[0]), float(raw[1])
     except (TypeError, ValueError):
@@ -169,17 +179,26 @@ def plkk_context(turn: Turn) -> bool:
     return turn.tracker.get_slot("topic") == "plkk" and bool(turn.facts["plkk"]["facilities"])
 
 
+def plkk_answers(turn: Turn, explicit_request: bool) -> bool:
+    """Whether a place, a location or a "nearest" request is answered with PLKK facilities: in a
+    PLKK conversation (plkk_context), unless it is an office request that names an office
+    (OFFICE_WORDS). "kalo yg deket kecamatan jongkat?" after a PLKK question is a PLKK question
+    even when the model reads it as ask_nearest_office; "kantor terdekat dari jongkat" is not."""
+    return plkk_context(turn) and not (explicit_request
+                                       and OFFICE_WORDS & set(places.normalise(turn.text)))
+
+
 def answer_nearest_office(turn: Turn, explicit_request: bool,
                           answers: Optional[PlaceAnswers] = None) -> List[EventType]:
     """Answers a message that asks for, or gives the place for, the nearest office (or, with
-    other `answers`, the nearest PLKK: see plkk_context).
+    other `answers`, the nearest PLKK: see plkk_answers).
 
     explicit_request: the user asked for an office (so a message without a place gets the
     question "where are you?") rather than only naming a place.
     """
     if answers is None:
         answers = OFFICE_ANSWERS
-        if not explicit_request and plkk_context(turn):
+        if plkk_answers(turn, explicit_request):
             from actions.plkk import PLACE_ANSWERS  # actions.plkk imports this module
             answers = PLACE_ANSWERS
     entities = turn.entities
@@ -248,8 +267,8 @@ class ActionNearestOffice(BotAction):
     topic = "offices"
 
     def topic_of(self, turn: Turn) -> Optional[str]:
-        """'plkk' when a place or location is answered with PLKK facilities (plkk_context)."""
-        if turn.intent != "ask_nearest_office" and plkk_context(turn):
+        """'plkk' when a place or location is answered with PLKK facilities (plkk_answers)."""
+        if plkk_answers(turn, explicit_request=turn.intent == "ask_nearest_office"):
             return "plkk"
         return self.topic
 

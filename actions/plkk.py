@@ -33,9 +33,14 @@ NAME_STOP = {
     "udah", "masih", "berapa", "brp", "how", "many", "rujukan", "jkk", "kecelakaan", "melayani",
     "buat", "terima", "menerima", "accept", "accepts", "and", "dan", "atau", "or", "sy", "saya",
     "kamek", "my", "i", "me",
+    # Pontianak Malay and chat particles: "rsud X tu plkk kah?", "klinik X trmasuk plkk gak"
+    "tu", "ni", "ke", "ade", "masuk", "trmasuk", "tmasuk", "gk", "nda", "ndak", "enggak", "engga",
 }
 # Words that make a message a yes/no question about one facility.
-MEMBERSHIP_WORDS = {"termasuk", "bukan", "kah", "apakah", "is", "are", "partner"}
+MEMBERSHIP_WORDS = {"termasuk", "trmasuk", "tmasuk", "masuk", "bukan", "kah", "ke", "ga", "gak",
+                    "gk", "nggak", "ngga", "ndak", "apakah", "is", "are", "partner"}
+# Words that may stand before a name made of type words only ("rs bhayangkara plkk?").
+NAME_OPENERS = {"apakah", "apa", "is", "kalau", "kalo", "klo", "min", "kak", "bang"}
 # A type's names listed in full up to this many, then "and N more".
 MAX_NAMES = 8
 
@@ -58,9 +63,10 @@ def breakdown(turn: Turn) -> str:
                          for t in turn.facts["plkk"]["by_type"]], turn.lang)
 
 
-def facility_type_in(turn: Turn) -> Optional[Dict[str, Any]]:
-    """The facility type the message asks about, if it names one."""
-    scored = [(mentions(turn.text, t["keywords"]), t) for t in turn.facts["plkk"]["by_type"]]
+def facility_type_in(turn: Turn, text: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """The facility type the message (or `text`) asks about, if it names one."""
+    text = turn.text if text is None else text
+    scored = [(mentions(text, t["keywords"]), t) for t in turn.facts["plkk"]["by_type"]]
     best = max(scored, key=lambda pair: pair[0])
     return best[1] if best[0] else None
 
@@ -84,16 +90,39 @@ def type_name(turn: Turn, key: str) -> str:
     return (kind.get("singular") or kind["label"])[turn.lang]
 
 
-def asked_types(turn: Turn) -> Optional[List[str]]:
-    """The type keys the message asks for: one named type, all hospital types for 'rs' or
+def earlier_question(turn: Turn) -> Optional[str]:
+    """The text of the latest user message before this one that the model read as a PLKK
+    question (PLKK_INTENTS), among the events Rasa sent; None when there is none."""
+    users = [e for e in turn.tracker.events if e.get("event") == "user"][:-1]
+    for event in reversed(users):
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") in PLKK_INTENTS:
+            return event.get("text") or ""
+    return None
+
+
+def types_in(turn: Turn, text: str) -> Optional[List[str]]:
+    """The type keys a text asks for: one named type, all hospital types for 'rs' or
     'hospital', else None (every type)."""
-    kind = facility_type_in(turn)
+    kind = facility_type_in(turn, text)
     if kind:
         return [kind["key"]]
-    if mentions(turn.text, HOSPITAL_WORDS):
+    if mentions(text, HOSPITAL_WORDS):
         return [t["key"] for t in turn.facts["plkk"]["by_type"]
                 if any(mentions(k, HOSPITAL_WORDS) for k in t["keywords"])]
     return None
+
+
+def asked_types(turn: Turn) -> Optional[List[str]]:
+    """The type keys the message asks for (types_in). A follow-up that is not itself a PLKK
+    question (a place, a shared location, "kalo yg deket X?") and names no type asks for the type
+    of the conversation's latest PLKK question: "rs plkk terdekat", then "sungai kakap", means
+    the hospitals nearest to Sungai Kakap. No slot holds the type: it is read from the events."""
+    types = types_in(turn, turn.text)
+    if types is None and turn.intent not in PLKK_INTENTS:
+        earlier = earlier_question(turn)
+        if earlier:
+            types = types_in(turn, earlier)
+    return types
 
 
 def what(turn: Turn, types: Optional[List[str]]) -> str:
@@ -188,7 +217,7 @@ def answer_place(turn: Turn, place: Place, postal_code: Optional[str] = None) ->
     when the user asked for the nearest (or was asked where they are); else the facilities of the
     regency or district."""
     nearest = (mentions(turn.text, NEAR_WORDS) or turn.tracker.get_slot("awaiting_place")
-               or place.kind == VILLAGE or postal_code)
+               or place.kind == VILLAGE or postal_code or turn.intent == "ask_nearest_office")
     if nearest:
         label = offices.place_label(place)
         if postal_code:
@@ -216,12 +245,23 @@ def answer_location(turn: Turn, location: Any) -> List[EventType]:
 PLACE_ANSWERS = offices.PlaceAnswers(answer_place, answer_location)
 
 
+def type_words_name(turn: Turn, words: List[str], start: int, end: int) -> bool:
+    """Whether words[start:end], a name of type words only ("rs bhayangkara plkk?"), means a
+    facility: the list has one by that name, and the message has only NAME_OPENERS before it,
+    asks for no nearest and names no place ("berapa rs tni yg plkk", "rs tni plkk terdekat" and
+    "rs swasta plkk di <kabupaten>" stay questions about a type)."""
+    return (set(words[:start]) <= NAME_OPENERS and bool(turn.facts["plkk"]["facilities"])
+            and not mentions(turn.text, NEAR_WORDS) and places.resolve(turn.text).status == "none"
+            and bool(directory(turn.facts).find(words[start:end])))
+
+
 def named_facility(turn: Turn) -> Optional[Tuple[str, List[str], bool]]:
     """The facility name a message asks about, if any: (as written, its words, whether the message
     is a yes/no question such as "apakah X termasuk PLKK?" / "is X a PLKK?").
 
     A name starts at a type word ("RSUD dr. Soedarso", "pkm X") or stands between "apakah"/"is"
-    and "termasuk"/"a"/"PLKK", and must hold a word that is not a type word or title."""
+    and "termasuk"/"a"/"PLKK", and must hold a word that is not a type word or title, unless
+    type_words_name says a name of type words only is meant as a name."""
     raw = [(m.start(), m.end(), tokens(m.group())) for m in re.finditer(r"[^\W_]+", turn.text)]
     raw = [(start, end, words[0]) for start, end, words in raw if words]
     words = [w for _, _, w in raw]
@@ -242,21 +282,32 @@ def named_facility(turn: Turn) -> Optional[Tuple[str, List[str], bool]]:
             return None
     descriptors = {w for t in turn.facts["plkk"]["by_type"] for k in t["keywords"] for w in tokens(k)}
     key, _ = name_key(words[start:end])
-    if not [w for w in key if w not in descriptors]:
+    if not key:
+        return None
+    if all(w in descriptors for w in key) and not type_words_name(turn, words, start, end):
         return None
     written = turn.text[raw[start][0]:raw[end - 1][1]]
     return written, words[start:end], any(w in MEMBERSHIP_WORDS for w in words)
 
 
+def answer_without_list(turn: Turn) -> None:
+    """With the list empty: no verified names yet, where to ask, and the counts by type."""
+    plkk = turn.facts["plkk"]
+    turn.say("plkk_find", total=replies.number(plkk["total"], turn.lang), breakdown=breakdown(turn),
+             as_of=turn.as_of(plkk))
+
+
 def answer_named(turn: Turn) -> bool:
-    """With the list filled, answers a question about one facility by name: yes with its details,
-    the candidates when several match, or "not in the list I have" for a yes/no question. False
-    (nothing sent) when the message names no facility."""
-    if not turn.facts["plkk"]["facilities"]:
-        return False
+    """Answers a question about one facility by name: yes with its details, the candidates when
+    several match, or "not in the list I have" for a yes/no question; with the list empty, that
+    no names are verified yet and where to ask (plkk_find). False (nothing sent) when the message
+    names no facility."""
     named = named_facility(turn)
     if not named:
         return False
+    if not turn.facts["plkk"]["facilities"]:
+        answer_without_list(turn)
+        return True
     written, words, question = named
     matches = directory(turn.facts).find(words)
     as_of = list_as_of(turn)
@@ -343,8 +394,7 @@ class ActionPlkkFind(BotAction):
     def respond(self, turn: Turn) -> List[EventType]:
         plkk = turn.facts["plkk"]
         if not plkk["facilities"]:
-            turn.say("plkk_find", total=replies.number(plkk["total"], turn.lang),
-                     breakdown=breakdown(turn), as_of=turn.as_of(plkk))
+            answer_without_list(turn)
             return []
         if answer_named(turn):
             return []
@@ -358,3 +408,8 @@ class ActionPlkkFind(BotAction):
         turn.say("plkk_overview", count=replies.number(len(plkk["facilities"]), turn.lang),
                  breakdown=breakdown(turn), as_of=list_as_of(turn), example=example)
         return []
+
+
+# The intents of PLKK questions (a follow-up's type comes from the latest of them: asked_types).
+PLKK_INTENTS = {intent for action in (ActionPlkkDefinition, ActionPlkkCount, ActionPlkkTreatment,
+                                      ActionPlkkFind) for intent in action.intents}

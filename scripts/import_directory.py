@@ -11,12 +11,14 @@ offices not in the file keep what they have. Commas or semicolons separate the c
 comma in lat/lon is read as a point.
 
 Every bad row is reported (file, row, column, problem, the closest valid value) and nothing is
-written unless every row is good. When the counts per type differ from plkk.by_type the import
-stops, unless --update-counts (then plkk.by_type counts, total, source and as_of follow the file).
---source names an id of `sources` (default: the one the list already names); --as-of defaults to
-today. The facts file is rewritten round-trip (ruamel.yaml): comments and layout stay, only the
-imported fields change. The result is validated (actions/facts.py) before it replaces the file,
-in one rename, so the running action server reloads it (or never sees a half-written file).
+written unless every row is good. Coordinates must lie inside Kalbar and in the row's district
+(else regency): within INSIDE_KALBAR_KM (30 km) of one of its district or village centres. When
+the counts per type differ from plkk.by_type the import stops, unless --update-counts (then
+plkk.by_type counts, total, source and as_of follow the file). --source names an id of `sources`
+(default: the one the list already names); --as-of defaults to today and may not be after it.
+The facts file is rewritten round-trip (ruamel.yaml): comments and layout stay, only the imported
+fields change. The result is validated (actions/facts.py) before it replaces the file, in one
+rename, so the running action server reloads it (or never sees a half-written file).
 Exit status: 0 written, 1 nothing written (the reasons are on stderr).
 """
 
@@ -39,8 +41,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from actions.facts import FactsError, facts_path, load_facts  # noqa: E402
-from actions.gazetteer import (INSIDE_KALBAR_KM, Place, distance_to_kalbar_km,  # noqa: E402
-                               load_gazetteer)
+from actions.gazetteer import (INSIDE_KALBAR_KM, Place, distance_to_area_km,  # noqa: E402
+                               distance_to_kalbar_km, load_gazetteer)
+from actions.offices import nearest_place, place_label  # noqa: E402
 from actions.places import normalise  # noqa: E402
 from actions.plkk import mentions  # noqa: E402
 
@@ -170,12 +173,25 @@ def check_phone(text: str) -> str:
     return f"'{text}' is not a phone number (digits, spaces and + - ( ) . / only, at least 5 digits)"
 
 
+def area_problem(lat: float, lon: float, area: Place) -> str:
+    """Why a point is not in the row's regency or district ('' when it is): farther than
+    INSIDE_KALBAR_KM from each of the area's district and village centres, the rule that tells a
+    point inside Kalbar; with the place the point is at."""
+    km = distance_to_area_km(lat, lon, area.regency_code, area.district_code)
+    if km <= INSIDE_KALBAR_KM:
+        return ""
+    point = place_label(nearest_place(lat, lon)[1])
+    return (f"is {round(km)} km from {place_label(area)} (more than {INSIDE_KALBAR_KM} km from "
+            f"each of its districts and villages); the point is in {point}: check lat, lon and the "
+            f"area, or leave lat and lon empty for the area's centre")
+
+
 def plkk_items(rows: List[Tuple[int, Dict[str, str]]], by_type: List[dict],
                problems: Problems) -> List[dict]:
     """The facility items of the rows, in file order; each bad cell is added to `problems`."""
     items, seen = [], {}
     for number, row in rows:
-        item, bad = {}, len(problems.lines)
+        item, bad, area = {}, len(problems.lines), None
         name = " ".join(row.get("nama", "").split())
         if not name:
             problems.add(number, "nama", "is empty")
@@ -189,12 +205,14 @@ def plkk_items(rows: List[Tuple[int, Dict[str, str]]], by_type: List[dict],
             problems.add(number, "kabupaten/kota", problem)
         if regency:
             item["regency_code"] = DoubleQuotedScalarString(regency.code)
+            area = regency
             if row.get("kecamatan"):
                 district, problem = find_district(row["kecamatan"], regency)
                 if problem:
                     problems.add(number, "kecamatan", problem)
                 else:
                     item["district_code"] = DoubleQuotedScalarString(district.code)
+                    area = district
             same = (regency.code, " ".join(re.findall(r"[a-z0-9]+", name.lower())))
             if name and same in seen:
                 problems.add(number, "nama", f"'{name}' is listed twice in {regency.name} "
@@ -222,6 +240,8 @@ def plkk_items(rows: List[Tuple[int, Dict[str, str]]], by_type: List[dict],
                         <= INSIDE_KALBAR_KM else "; leave both empty for the district's centre")
                 problems.add(number, "lat", f"({lat_text}, {lon_text}) is outside Kalimantan Barat"
                                             f"{hint}")
+            elif area and (far := area_problem(lat, lon, area)):
+                problems.add(number, "lat", f"({lat_text}, {lon_text}) {far}")
             else:
                 item.update(lat=lat, lon=lon)
         if len(problems.lines) == bad:
@@ -279,7 +299,8 @@ def source_and_date(section: dict, key: str, source: Optional[str], as_of: Optio
         errors.append(f"SOURCE '{source}' is not an id in 'sources'{closest(source, source_ids)}")
     as_of = as_of or datetime.date.today().isoformat()
     try:
-        datetime.date.fromisoformat(as_of)
+        if datetime.date.fromisoformat(as_of) > datetime.date.today():
+            errors.append(f"AS_OF '{as_of}' is after today: give the date the list was true")
     except ValueError:
         errors.append(f"AS_OF '{as_of}' is not a date (YYYY-MM-DD)")
     return source, as_of, errors

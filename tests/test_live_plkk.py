@@ -96,3 +96,45 @@ def test_english(bot):
         ("is Klinik Contoh Satu a PLKK partner?", [
             "Yes, Klinik Contoh Satu is a PLKK partner in my list (as of March 2026)"], []),
     ])
+
+
+# --- the new-user trial ---------------------------------------------------------------------------
+
+def test_a_nearest_follow_up_without_an_office_word_stays_plkk(bot):
+    talk(bot, [
+        ("plkk terdekat dr pontianak kota dmn ya", ["1. Klinik Contoh Satu"], ["kantor BPJS"]),
+        ("kalo yg deket kecamatan jongkat?", [
+            "PLKK terdekat dari Kecamatan Jongkat, Kab. Mempawah", "1. Puskesmas Contoh Jongkat"],
+         ["kantor BPJS"]),
+        ("kantor bpjs yg deket kecamatan jongkat?", ["Kantor Cabang Pontianak"], ["Contoh Jongkat"]),
+    ])
+
+
+@pytest.mark.parametrize("message, name", [
+    ("rsud contoh sehat tu plkk kah?", "RSUD Contoh Sehat"),
+    ("klinik contoh satu trmasuk plkk gak", "Klinik Contoh Satu"),
+    ("rs bhayangkara plkk?", "RS Bhayangkara Contoh"),
+    ("rs bhayangkara contoh tu plkk ke", "RS Bhayangkara Contoh"),
+])
+def test_a_name_with_chat_particles_or_type_words(bot, message, name):
+    talk(bot, [(message, [f"Ya, {name} termasuk PLKK menurut daftar saya (per Maret 2026)"],
+                ["tidak ada", "belum menemukan", "belum paham"])])
+
+
+def test_the_type_asked_carries_over_to_the_next_place_or_location(bot):
+    talk(bot, [("rs plkk terdekat", ["Boleh tahu Anda berada di mana?"], []),
+               ("sungai kakap", ["1. RS Bhayangkara Contoh", "2. RS Contoh Medika"],
+                ["Klinik", "Puskesmas"])])
+    talk(bot, [("pkm plkk paling dekat", ["Boleh tahu Anda berada di mana?"], []),
+               ("kecamatan jongkat", ["1. Puskesmas Contoh Jongkat"], ["Klinik", "RS "])])
+    talk(bot, [("where is the nearest PLKK hospital?", ["Where are you?"], []),
+               ('{"lat": 0.35, "lon": 109.15}', [
+                   "The PLKK nearest to your location (Kecamatan Anjongan, Kab. Mempawah)",
+                   "1. RSUD dr. Contoh Sentosa"], ["Klinik", "Puskesmas"])])
+
+
+def test_a_bare_location_object_from_a_rest_client(bot):
+    talk(bot, [("plkk terdekat", ["Boleh tahu Anda berada di mana?"], []),
+               ('{"lon": 109.15, "lat": 0.35}', [
+                   "PLKK terdekat dari lokasi Anda (Kecamatan Anjongan, Kab. Mempawah)",
+                   "1. Klinik Contoh Dua"], ["belum menemukan"])])

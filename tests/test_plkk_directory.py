@@ -7,20 +7,23 @@ Also: each validation error of the facts file, each import error, the import rou
 reload of an imported list.
 """
 
+import asyncio
+import datetime
 import subprocess
 import sys
 
 import pytest
 import yaml
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import facts as facts_module
 from actions.answers import ActionOfficeDetails
 from actions.directory import directory
 from actions.facts import DEFAULT_FACTS_FILE, FactsError, get_facts, load_facts, reset_cache
-from actions.offices import ActionNearestOffice, ActionOffices
+from actions.offices import INVALID, ActionNearestOffice, ActionOffices, parse_location
 from actions.plkk import ActionPlkkCount, ActionPlkkDefinition, ActionPlkkFind
 from actions.small_talk import ActionFallback
-from conftest import PROJECT, TESTS, reply_text, run_action
+from conftest import PROJECT, TESTS, make_tracker, reply_text, run_action
 
 FIXTURE = TESTS / "data" / "facts_directory.yml"
 PLKK_CSV = TESTS / "data" / "plkk_fixture.csv"
@@ -226,6 +229,115 @@ def test_without_place_or_name_the_list_is_summed_up(listed):
         "Klinik Contoh Satu termasuk PLKK?\".")
 
 
+# --- follow-ups and wordings from the new-user trial -------------------------------------------
+
+def after(earlier, action, text, intent, entities=None, **slots):
+    """The reply to `text` when the user's earlier messages of the conversation were `earlier`:
+    [(text, intent)], oldest first."""
+    tracker = make_tracker(text, intent, entities, **slots)
+    tracker.events[-1:-1] = [{"event": "user", "text": t, "timestamp": 1700000000.0,
+                              "parse_data": {"intent": {"name": i, "confidence": 0.99}, "entities": []}}
+                             for t, i in earlier]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    return "\n".join(m["text"] for m in dispatcher.messages)
+
+
+def test_a_nearest_request_without_an_office_word_in_a_plkk_conversation_is_a_plkk_question(listed):
+    messages, slots = run_action(ActionNearestOffice(), "kalo yg deket kecamatan jongkat?",
+                                 intent="ask_nearest_office", topic="plkk")
+    assert messages[0]["text"].startswith("PLKK terdekat dari Kecamatan Jongkat, Kab. Mempawah menurut "
+                                          "daftar saya")
+    assert "1. Puskesmas Contoh Jongkat" in messages[0]["text"] and slots["topic"] == "plkk"
+    messages, slots = run_action(ActionNearestOffice(), "yg paling deket dmn?", intent="ask_nearest_office",
+                                 topic="plkk")
+    assert messages[0]["text"].startswith("Boleh tahu Anda berada di mana?")
+    assert slots["topic"] == "plkk" and slots["awaiting_place"] is True
+    for office in ("kantor yg deket kecamatan jongkat?", "kntr bpjs terdekat dari jongkat",
+                   "nearest office to jongkat"):
+        text = reply_text(ActionNearestOffice(), office, intent="ask_nearest_office", topic="plkk")
+        assert "Alamat: Jl. Contoh Kantor No. 10." in text or "Address: Jl. Contoh Kantor No. 10." in text
+        assert "PLKK" not in text
+
+
+@pytest.mark.parametrize("action, message, name", [
+    (ActionPlkkDefinition(), "rsud contoh sehat tu plkk kah?", "RSUD Contoh Sehat"),
+    (ActionFallback(), "klinik contoh satu trmasuk plkk gak", "Klinik Contoh Satu"),
+    (ActionPlkkFind(), "rs bhayangkara contoh tu plkk ke", "RS Bhayangkara Contoh"),
+    (ActionPlkkFind(), "puskesmas contoh jongkat ni masuk plkk ga", "Puskesmas Contoh Jongkat"),
+    (ActionPlkkFind(), "klinik contoh dua ade termasuk plkk nggak", "Klinik Contoh Dua"),
+    (ActionPlkkFind(), "rs bhayangkara plkk?", "RS Bhayangkara Contoh"),  # type words only
+    (ActionPlkkFind(), "apakah rs bhayangkara termasuk plkk", "RS Bhayangkara Contoh"),
+])
+def test_particles_are_not_part_of_a_name(listed, action, message, name):
+    assert reply_text(action, message, intent="nlu_fallback").startswith(
+        f"Ya, {name} termasuk PLKK menurut daftar saya (per Maret 2026): ")
+
+
+def test_a_name_not_listed_with_particles_and_a_partial_name(listed):
+    assert find("rsud contoh makmur tu plkk ke").startswith(
+        '"rsud contoh makmur" tidak ada di daftar PLKK yang saya punya (per Maret 2026).')
+    assert find("rs contoh plkk?").startswith(
+        'Ada 4 fasilitas PLKK di daftar saya (per Maret 2026) yang cocok dengan "rs contoh":')
+
+
+def test_type_words_with_a_place_or_nearest_stay_a_type_question(listed):
+    assert find("rs tni plkk terdekat dari anjongan").startswith(
+        "rumah sakit TNI/Polri PLKK terdekat dari Kecamatan Anjongan")
+    assert find("rs tni plkk di kota pontianak").startswith(
+        "Per Maret 2026, daftar saya mencatat 1 rumah sakit TNI/Polri PLKK di Kota Pontianak:")
+    assert reply_text(ActionPlkkCount(), "berapa rs tni yg plkk").startswith(
+        "Per Maret 2026, ada 1 rumah sakit TNI/Polri yang menjadi PLKK")
+
+
+HOSPITALS = ("RS Bhayangkara Contoh", "RS Contoh Medika", "RSUD")
+
+
+@pytest.mark.parametrize("earlier, message, intent, entities, expected, unexpected", [
+    ([("rs plkk terdekat", "ask_plkk_find")], "sungai kakap", "inform_place", None,
+     HOSPITALS[:2], ("Klinik", "Puskesmas")),
+    ([("pkm plkk paling dekat", "ask_plkk_find")], "kecamatan jongkat", "inform_place", None,
+     ("puskesmas PLKK terdekat dari Kecamatan Jongkat", "1. Puskesmas Contoh Jongkat"),
+     ("Klinik", "RS ")),
+    ([("where is the nearest PLKK hospital?", "ask_plkk_find")], "/share_location", "share_location",
+     [{"entity": "lat", "value": 0.35}, {"entity": "lon", "value": 109.15}],
+     ("1. RSUD dr. Contoh Sentosa",), ("Klinik", "Puskesmas")),
+    # the latest PLKK question counts: a later one without a type asks for every type again
+    ([("rs plkk terdekat", "ask_plkk_find"), ("sungai kakap", "inform_place"),
+      ("plkk terdekat dari anjongan", "ask_plkk_find")], "sungai kakap", "inform_place", None,
+     ("Klinik Contoh Satu",), ()),
+    # a place after a place still carries the type of the PLKK question before both
+    ([("rs plkk terdekat", "ask_plkk_find"), ("anjongan", "inform_place")], "kalo sungai kakap?",
+     "ask_nearest_office", None, HOSPITALS[:2], ("Klinik", "Puskesmas")),
+])
+def test_the_type_asked_carries_over_to_the_place_that_follows(listed, earlier, message, intent,
+                                                               entities, expected, unexpected):
+    text = after(earlier, ActionNearestOffice(), message, intent, entities, topic="plkk",
+                 awaiting_place=True)
+    assert "terdekat" in text or "nearest" in text, text
+    for part in expected:
+        assert part in text, text
+    for part in unexpected:
+        assert part not in text, text
+
+
+@pytest.mark.parametrize("text", ['{"lat": 0.35, "lon": 109.15}', '{"lon": 109.15, "lat": 0.35}',
+                                  '{"lat": 0.35, "lng": 109.15}', '{"lng": 109.15, "lat": 0.35}',
+                                  ' { lat: "0.35" , LON: "109.15" } '])
+def test_a_bare_location_object_in_either_order_is_a_shared_location(listed, text):
+    assert parse_location(text, []) == (0.35, 109.15)
+    reply = reply_text(ActionNearestOffice(), text, intent="share_location", topic="plkk")
+    assert reply.startswith("PLKK terdekat dari lokasi Anda (Kecamatan Anjongan, Kab. Mempawah)")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"lat": 0.35}', None), ('{"lat": 0.35, "lat": 109.15}', None), ('{"x": 1, "y": 2}', None),
+    ('{"lat": 95, "lon": 109.15}', INVALID), ('{"lat": "abc", "lon": 109.15}', INVALID),
+])
+def test_what_is_not_a_location_object(text, expected):
+    assert parse_location(text, []) == expected
+
+
 def test_office_answers_show_the_details(listed):
     details = ("Kantor Cabang Pontianak: Alamat: Jl. Contoh Kantor No. 10. Telepon: 0561-000100. "
                "Jam layanan: Senin–Jumat 08.00–16.00 WIB.")
@@ -264,10 +376,33 @@ def test_the_shipped_empty_list_answers_as_before(message):
     assert find(message) == PLKK_FIND_ID
 
 
+PLKK_FIND_EN = (
+    "I do not have a verified list of PLKK facility names yet. To find the nearest PLKK: open the "
+    "JMO app (PLKK partner information), call the call centre on 175, or ask at the nearest BPJS "
+    "Ketenagakerjaan office. As of January 2023, there are 79 PLKK in Kalimantan Barat: 54 "
+    "community health centres (puskesmas), 2 clinics, 11 regional public hospitals (RSUD), 1 "
+    "TNI/Polri (military/police) hospital and 11 private hospitals.")
+
+
+@pytest.mark.parametrize("action, message, intent, expected", [
+    (ActionPlkkCount(), "is RSUD Soedarso a PLKK?", "ask_plkk_count", PLKK_FIND_EN),
+    (ActionPlkkCount(), "is Klinik Contoh Satu a PLKK partner?", "ask_plkk_count", PLKK_FIND_EN),
+    (ActionPlkkDefinition(), "rsud contoh sehat plkk kah?", "ask_plkk_definition", PLKK_FIND_ID),
+    (ActionFallback(), "rsud contoh sehat plkk kah?", "nlu_fallback", PLKK_FIND_ID),
+    (ActionFallback(), "klinik contoh satu plkk bukan", "nlu_fallback", PLKK_FIND_ID),
+])
+def test_the_shipped_empty_list_answers_a_name_honestly(action, message, intent, expected):
+    """A question about one facility by name, whatever the model reads it as, gets "no verified
+    names yet" and where to ask, not the definition, a count or "not understood"."""
+    assert reply_text(action, message, intent=intent) == expected
+
+
 def test_the_shipped_empty_list_keeps_the_other_answers():
-    assert reply_text(ActionPlkkCount(), "is Klinik Contoh Satu a PLKK partner?") == (
+    assert reply_text(ActionPlkkCount(), "how many clinics are plkk partners?") == (
         "As of January 2023, 2 of the PLKK partners in Kalimantan Barat are clinics (out of 79 PLKK "
         "health facilities in all).")
+    assert reply_text(ActionPlkkCount(), "berapa rs tni yg plkk").startswith(
+        "Per Januari 2023, ada 1 rumah sakit TNI/Polri yang menjadi PLKK")
     location = '{"lng": 109.17, "lat": 0.13}'
     text = reply_text(ActionNearestOffice(), location, intent="share_location", topic="plkk")
     assert f"Untuk lokasi Anda ({PENITI_LUAR}), kantor BPJS Ketenagakerjaan terdekat" in text
@@ -275,7 +410,7 @@ def test_the_shipped_empty_list_keeps_the_other_answers():
     assert reply_text(ActionOfficeDetails(), "alamat kantor bpjs dmn", intent="ask_office_details") \
         .startswith("Alamat, nomor telepon, dan jam layanan kantor BPJS Ketenagakerjaan belum ada di data saya.")
     assert "belum tersedia di data saya" in reply_text(ActionOffices(), "daftar kantor bpjs")
-    assert reply_text(ActionFallback(), "klinik contoh satu plkk bukan", intent="nlu_fallback") \
+    assert reply_text(ActionFallback(), "jadwal kereta besok", intent="nlu_fallback") \
         .startswith("Maaf, saya belum paham maksud Anda.")
 
 
@@ -322,6 +457,11 @@ def facility(n, **values):
     (facility(0, lat=-6.2, lon=106.82), "plkk.facilities[0].lat",
      "(-6.2, 106.82) is outside Kalimantan Barat"),
     (facility(0, lat="-0.03"), "plkk.facilities[0].lat", "must be a whole number or a number or empty"),
+    # coordinates far from the facility's district (else regency): more than 30 km from its centres
+    (facility(2, lat=-0.03, lon=109.34), "plkk.facilities[2].lat",
+     "(-0.03, 109.34) is 122 km from Kapuas ('610301'), the facility's district (more than 30 km"),
+    (facility(5, lat=0.12, lon=110.59), "plkk.facilities[5].lat",
+     "(0.12, 110.59) is 136 km from Kota Pontianak ('6171'), the facility's regency"),
     (facility(1, name="KLINIK  contoh satu", regency_code="6171", district_code=None),
      "plkk.facilities[1].name", "repeats 'KLINIK  contoh satu' of plkk.facilities[0] in the same regency"),
     (lambda d: d["plkk"].pop("facilities_source"), "plkk.facilities_source",
@@ -441,6 +581,13 @@ def test_counts_that_differ_stop_the_import_and_nothing_is_written(facts_file):
      "row 2, column 'lat': (-6.2, 106.82) is outside Kalimantan Barat; leave both empty"),
     ("Klinik Contoh A,Klinik,Sanggau,,,,110.59,0.12",
      "row 2, column 'lat': (110.59, 0.12) is outside Kalimantan Barat; closest: lat and lon swapped"),
+    # a Sanggau RSUD with Pontianak's coordinates; Kapuas's coordinates for a Meliau facility
+    ("RSUD Contoh A,RSUD,Sanggau,,,,-0.03,109.34",
+     "row 2, column 'lat': (-0.03, 109.34) is 65 km from Kabupaten Sanggau (more than 30 km from each "
+     "of its districts and villages); the point is in Kelurahan Daratsekip, Kec. Pontianak Kota, "
+     "Kota Pontianak: check lat, lon and the area"),
+    ("RSUD Contoh A,RSUD,Sanggau,Meliau,,,0.12,110.59",
+     "row 2, column 'lat': (0.12, 110.59) is 31 km from Kecamatan Meliau, Kab. Sanggau (more than 30 km"),
     ("Klinik Contoh A,Klinik,Sanggau,,,tanya satpam,,",
      "row 2, column 'telepon': 'tanya satpam' is not a phone number"),
     ("Klinik Contoh A,Klinik,Sanggau,,,,,,extra", "row 2: has 9 cells but the header has 8"),
@@ -501,6 +648,10 @@ def test_source_errors(facts_file, tmp_path):
     code, _, err = run_import("plkk", PLKK_CSV, "--update-counts", "--source", "fixture_directory",
                               "--as-of", "Maret 2026")
     assert code == 1 and "AS_OF 'Maret 2026' is not a date (YYYY-MM-DD)" in err
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    code, _, err = run_import("plkk", PLKK_CSV, "--update-counts", "--source", "fixture_directory",
+                              "--as-of", tomorrow)
+    assert code == 1 and f"AS_OF '{tomorrow}' is after today: give the date the list was true" in err
 
 
 def test_office_import_errors(facts_file, tmp_path):
