@@ -50,14 +50,26 @@ def nearest_office_line(turn: Turn) -> Optional[str]:
 REQUIREMENTS_BY_TOPIC = {
     "ask_jht": "ask_jht_documents", "ask_jht_payout": "ask_jht_documents",
     "ask_jht_documents": "ask_jht_documents", "ask_jht_claim": "ask_jht_documents",
-    "ask_jht_partial": "ask_jht_partial", "ask_scholarship": "ask_scholarship",
+    "ask_jht_partial": "ask_jht_documents", "ask_scholarship": "ask_scholarship",
     "ask_bpu": "ask_register", "ask_register": "ask_register",
     "ask_migrant_worker": "ask_migrant_worker",
 }
+# "Brp? / iurannya brp?" after an FAQ answer whose facts are amounts: that answer again.
+AMOUNTS_BY_TOPIC = {topic: topic for topic in (
+    "ask_bpu", "ask_jkk", "ask_death_benefit", "ask_scholarship", "ask_jht_partial")}
 # FAQ intents that are a requirements question; without a topic word they lean on the topic of
 # the conversation ("dokumennya apa aja" after the death benefit is not about JHT).
 # intent -> its topic words besides the abbreviation in the facts file
 REQUIREMENT_INTENTS = {"ask_jht_documents": ("hari tua",)}
+
+
+def amounts_answer(turn: Turn, topic: Optional[str]) -> bool:
+    """Answers 'how much?' after an FAQ answer with amounts; False for any other topic."""
+    intent = AMOUNTS_BY_TOPIC.get(topic or "")
+    if intent:
+        ActionAnswer().respond(Turn(turn.dispatcher, turn.tracker, text=turn.text, intent=intent,
+                                    entities=turn.entities, lang=turn.lang))
+    return bool(intent)
 
 
 def requirements_answer(turn: Turn, topic: Optional[str]) -> bool:

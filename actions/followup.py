@@ -5,7 +5,7 @@ from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
-from actions.answers import requirements_answer
+from actions.answers import amounts_answer, requirements_answer
 from actions.base import BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
@@ -49,14 +49,16 @@ def named_topic(turn: Turn) -> Optional[str]:
 
 
 class ActionHowMany(BotAction):
-    """'How many?' answered for the topic the message names, else the topic of the conversation,
-    or a question back."""
+    """'How many?' answered for the topic the message names, else the topic of the conversation
+    (an FAQ answer with amounts is given again), or a question back."""
 
     action_name = "action_how_many"
     intents = ("ask_how_many",)
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        if amounts_answer(turn, topic):
+            return []
         answer = COUNT_ANSWERS.get(topic)
         if answer:
             return answer().respond(turn)

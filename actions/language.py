@@ -1,7 +1,7 @@
 """Tells whether a message is English or Indonesian, so the bot answers in the user's language.
 
 Counts marker words of each language; a message with no clear marker (a place name, an emoji, or
-words both languages use in chat such as "ok", "no", "wkwk") keeps the language of the
+words both languages use in chat such as "ok", "no", "bot", "wkwk") keeps the language of the
 conversation so far.
 """
 
@@ -11,7 +11,7 @@ from typing import Optional
 INDONESIAN, ENGLISH = "id", "en"
 
 ENGLISH_WORDS = {
-    "about", "am", "an", "any", "app", "are", "bot", "can", "check", "claim", "contribution",
+    "about", "am", "an", "any", "app", "are", "can", "check", "claim", "contribution",
     "contributions", "could", "coverage", "do", "does", "get", "good", "hello", "help", "hey",
     "hi", "hospital", "hospitals", "how", "human", "if", "in", "is", "it", "live", "many",
     "me", "merge", "morning", "much", "my", "near", "nearest", "need", "of", "office", "offices",
@@ -31,6 +31,7 @@ INDONESIAN_WORDS = {
     "tidak", "tolong", "untuk", "yang", "yg", "ya", "apaan", "gimana", "berobat", "sakit",
     "syarat", "siapa", "pekerja", "cakupan", "persen", "banyak", "tinggal", "malam", "dadah",
     "sampai", "jumpa", "trims", "tq", "kah", "nih", "udah", "sudah", "belum", "punya", "aplikasi",
+    "bodoh", "dasar", "lu", "lo", "gue", "gua", "kamek", "kitak", "ape", "bah", "ndak",
 }
 
 

@@ -1,7 +1,8 @@
 """Several questions in one message ("jht kapan cair? kantor di ngabang dimana?").
 
 After Rasa parses a message, the message is split into clauses at question marks, full stops,
-semicolons and line breaks (never at commas: "1,2 juta", "sy TKI ke brunei, bs ikut ga?"), and
+semicolons and line breaks, and at a comma or "and" only before a word that starts a new question
+("..., trus bsu 2025 brp?"; never at other commas: "1,2 juta", "sy TKI ke brunei, bs ikut ga?"), and
 each clause is parsed on its own with the same model. A clause is a question of its own when its
 intent is confident, is not small talk, out of scope or a follow-up that leans on another clause
 ("brp dpt nya"), and either is the intent of the whole message or reads as a question (a question
@@ -40,7 +41,13 @@ PROBLEM_REPORTS = {"ask_lost_card", "ask_jmo_password", "ask_jmo_account", "ask_
 NOT_ANSWERED = {"nlu_fallback", "out_of_scope"}
 MARK = "_bpjstk_questions"
 
-CLAUSE_END = re.compile(r"([?!;\n]+|(?<=\w)\.(?:\s+|$))")
+# Clause ends: ? ! ; line breaks, a full stop after a word, a comma before a word that starts a
+# new question ("lupa password jmo, trus bsu 2025 brp?"), and "and" before an English question
+# word ("What is PLKK and how do I reset my password?").
+CLAUSE_END = re.compile(
+    r"([?!;\n]+|(?<=\w)\.(?:\s+|$)|,\s*(?=(?:trus|terus|trs|lalu|terus|kalau|klo|kalo|sama|"
+    r"plus|and|also|then)\b)|\s+and\s+(?=(?:how|what|where|when|why|who|which|can|could|do|does|"
+    r"is|are)\b))", re.I)
 QUESTION_WORD = re.compile(
     r"\b(apa|apakah|ape|gimana|gmn|bagaimana|gmna|dimana|dmn|dimane|mana|kemana|kapan|kpn|"
     r"berapa|brp|bisa|bs|bisakah|bise|boleh|kenapa|knp|mengapa|siapa|adakah|tolong|mohon|"

@@ -894,11 +894,18 @@ def test_a_look_alike_address_gets_the_hoax_warning_without_being_repeated():
     assert "cek-nama" not in text and "https://" not in text
 
 
-@pytest.mark.parametrize("message", ["ok", "oke", "no", "wkwkwk"])
+@pytest.mark.parametrize("message", ["ok", "oke", "no", "wkwkwk", "bot"])
 def test_chat_words_keep_the_conversation_language(message):
     from actions.language import detect_language
     assert detect_language(message, "id") == "id"
     assert detect_language(message, "en") == "en"
+
+
+@pytest.mark.parametrize("message, language", [
+    ("bot bodoh", "id"), ("kamek nanya ke bot", "id"), ("are you a bot", "en")])
+def test_bot_is_a_word_of_both_languages(message, language):
+    from actions.language import detect_language
+    assert detect_language(message, None) == language
 
 
 @pytest.mark.parametrize("message", ["ما هي خدمة بي بي جي إس؟", "这是什么", "что это"])
@@ -957,3 +964,22 @@ def test_out_of_scope_about_social_security_says_the_data_ends_there(message, ex
     text = reply_text(ActionOutOfScope(), message, intent="out_of_scope")
     assert text.startswith(expected), text
     assert "175" in text
+
+
+@pytest.mark.parametrize("topic, expected", [
+    ("ask_bpu", "Rp16.800"),
+    ("ask_death_benefit", "Rp42 juta"),
+    ("ask_jkk", "Rp5 juta lewat darat"),
+])
+def test_how_much_after_an_faq_answer_with_amounts_gives_those_amounts(topic, expected):
+    text = reply_text(ActionHowMany(), "iurannya brp?", intent="ask_how_many", topic=topic)
+    assert expected in text
+
+
+def test_documents_after_the_partial_payout_are_the_jht_documents():
+    text = reply_text(ActionRequirements(), "syaratnya apa?", intent="ask_requirements",
+                      topic="ask_jht_partial")
+    assert "Berkas klaim JHT karena berhenti bekerja" in text
+    messages, _ = run_action(ActionAnswer(), "dokumennya apa aja", intent="ask_jht_documents",
+                             topic="ask_jht_partial")
+    assert "Berkas klaim JHT" in messages[0]["text"]

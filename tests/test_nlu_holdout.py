@@ -121,20 +121,20 @@ def measured(holdout):
 
 
 # What `make test` holds the model to: regression floors a little below the figures measured on
-# 2026-11-30 with 46 intents (first holdout: accuracy 0.939-0.943 over two trainings, macro-F1
-# 0.953, place F1 0.967, out of scope answered 0.000; second holdout: accuracy 0.921 once 15
-# training examples that nearly copied its messages were removed, below its target 0.93), leaving room for the small differences between trainings. The issues'
-# targets (evaluate.TARGETS, TARGETS_NEAR) are reported with PASS/FAIL by `make evaluate`
-# (docs/nlu.md).
+# 2026-11-30 with 47 intents and the final pipeline (first holdout: accuracy 0.988, macro-F1 0.991,
+# place F1 0.974, out of scope answered 0.027; second holdout: accuracy 0.971, wrong-topic rate
+# 0.008; third holdout, written fresh: accuracy 0.932, wrong-topic rate 0.020), leaving room for
+# the small differences between trainings. The issues' targets (evaluate.TARGETS, TARGETS_NEAR)
+# are reported with PASS/FAIL by `make evaluate` (docs/nlu.md).
 REGRESSION_FLOORS = {
-    "intent_accuracy": (0.92, "min"),
-    "intent_macro_f1": (0.93, "min"),
+    "intent_accuracy": (0.95, "min"),
+    "intent_macro_f1": (0.95, "min"),
     "place_f1": (0.94, "min"),
     "oos_answered_rate": (0.06, "max"),
 }
 REGRESSION_FLOORS_NEAR = {
-    "intent_accuracy": (0.90, "min"),
-    "wrong_topic_rate": (0.02, "max"),
+    "second": {"intent_accuracy": (0.94, "min"), "wrong_topic_rate": (0.02, "max")},
+    "third": {"intent_accuracy": (0.91, "min"), "wrong_topic_rate": (0.03, "max")},
 }
 
 
@@ -157,13 +157,13 @@ def measured_near(request, holdout_near, holdout_fresh):
     predictions = asyncio.run(evaluate.predict(evaluate.MODEL, [e.text for e in examples]))
     metrics = dict(evaluate.score(examples, predictions),
                    wrong_topic_rate=evaluate.wrong_topic_rate(examples, predictions))
-    return metrics, evaluate.worst_errors(examples, predictions)
+    return request.param, metrics, evaluate.worst_errors(examples, predictions)
 
 
-@pytest.mark.parametrize("metric", list(REGRESSION_FLOORS_NEAR))
+@pytest.mark.parametrize("metric", ["intent_accuracy", "wrong_topic_rate"])
 def test_the_model_stays_above_its_floor_on_the_second_and_third_holdouts(measured_near, metric):
-    metrics, worst = measured_near
-    floor, kind = REGRESSION_FLOORS_NEAR[metric]
+    which, metrics, worst = measured_near
+    floor, kind = REGRESSION_FLOORS_NEAR[which][metric]
     value = metrics[metric]
     errors = "\n".join(f"  {w['text']!r}: expected {w['expected']}, got {w['predicted']}"
                        for w in worst)
