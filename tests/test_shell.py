@@ -8,6 +8,7 @@ import io
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -147,6 +148,18 @@ def test_ctrl_c_leaves_cleanly_and_stops_the_action_server(shell):
     assert wait_until_closed(ACTIONS_PORT), "the action server still runs after Ctrl-C"
     screen = shell.screen.getvalue()
     assert "Traceback" not in screen and not NOISE.search(screen), screen[-2000:]
+
+
+def test_personal_data_typed_in_the_shell_is_masked_before_it_is_stored(shell, tmp_path):
+    shell.child.expect(PROMPT)
+    answer = shell.reply("nik sy 6171012345670001, jht kpn bs cair?")
+    assert "saya tidak memerlukan NIK" in answer.replace("\r\n", " ").replace("\n", " "), answer
+    shell.child.sendeof()
+    shell.child.expect(pexpect.EOF, timeout=30)
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        stored = [row[0] for row in db.execute("SELECT data FROM events")]
+    assert any("[NIK]" in row for row in stored)
+    assert not any("6171012345670001" in row for row in stored)
 
 
 def test_make_shell_runs_this_shell():
