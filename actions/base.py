@@ -177,7 +177,7 @@ def first_masked_message(tracker: Tracker) -> bool:
     return not any((e.get("metadata") or {}).get(MASKED) for e in earlier)
 
 
-def _import_all_actions() -> None:
+def import_all_actions() -> None:
     """Imports every module of the package, so ACTIONS_BY_INTENT knows every action (the action
     server does this at start; tests may not)."""
     package = importlib.import_module("actions")
@@ -189,7 +189,7 @@ def question_plan(turn: Turn) -> List[Tuple[Type[BotAction], Dict[str, Any]]]:
     """The questions of a message grouped by the action that answers them, in the order they
     were asked: [(action class, {"text", "intent", "entities"})]. Questions that one action
     answers are joined into one text ("sy di ngabang. kantor dmn?" stays one office question)."""
-    _import_all_actions()
+    import_all_actions()
     plan: List[Tuple[Type[BotAction], Dict[str, Any]]] = []
     for question in turn.questions:
         action = ACTIONS_BY_INTENT.get(question.get("intent"))

@@ -3,12 +3,12 @@ out of scope, and messages the bot did not understand."""
 
 import json
 import re
-from typing import List
+from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
 from actions import places, plkk
-from actions.base import BotAction, Turn
+from actions.base import ACTIONS_BY_INTENT, BotAction, Turn, import_all_actions
 from actions.offices import answer_nearest_office, place_label
 
 
@@ -101,6 +101,24 @@ class ActionOutOfScope(BotAction):
         return []
 
 
+# Intents whose answers agree where their questions meet: a message the model cannot decide
+# between two of one group ("who was eligible for the BSU in 2025?": the BSU rules, or BSU 2025,
+# which both answer with 2025) is answered with the first, not sent to the fallback.
+AGREEING_INTENTS = [{"ask_bsu_rules", "ask_bsu_year"}]
+# the FallbackClassifier's threshold (config.yml): below it the model is not sure of any intent
+AGREEING_MIN_CONFIDENCE = 0.45
+
+
+def agreed_intent(turn: Turn) -> Optional[str]:
+    """The best intent when the fallback came only from a tie between two agreeing intents."""
+    ranking = [r for r in (turn.tracker.latest_message or {}).get("intent_ranking") or []
+               if r.get("name") != "nlu_fallback"]
+    if len(ranking) < 2 or (ranking[0].get("confidence") or 0) < AGREEING_MIN_CONFIDENCE:
+        return None
+    pair = {ranking[0].get("name"), ranking[1].get("name")}
+    return ranking[0]["name"] if any(pair <= group for group in AGREEING_INTENTS) else None
+
+
 class ActionFallback(BotAction):
     """A message the bot did not understand. The nearest office only when the bot had asked for a
     place or the message is essentially a place ("sy di sungai pinyuh"); an unclear message that
@@ -110,6 +128,11 @@ class ActionFallback(BotAction):
     action_name = "action_fallback"
 
     def respond(self, turn: Turn) -> List[EventType]:
+        intent = agreed_intent(turn)
+        if intent:
+            import_all_actions()
+            return ACTIONS_BY_INTENT[intent]().answer(
+                Turn(turn.dispatcher, turn.tracker, intent=intent, lang=turn.lang))
         # "klinik X plkk bukan": a facility named with PLKK gets the list's answer
         if plkk.mentions(turn.text, [turn.values["plkk"].lower()]) and plkk.answer_named(turn):
             return []

@@ -257,7 +257,7 @@ def same_answer(intent: str, other: str) -> bool:
     sys.path.insert(0, str(PROJECT))
     from actions import base
 
-    base._import_all_actions()
+    base.import_all_actions()
     action = base.ACTIONS_BY_INTENT.get(intent)
     return action is not None and action is base.ACTIONS_BY_INTENT.get(other)
 

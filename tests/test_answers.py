@@ -4,6 +4,7 @@ several questions in one message, follow-ups, and the JMO-feature answer's "Bisa
 
 Unit level: actions run on tracker fixtures (tests/conftest.py), no model needed."""
 
+import asyncio
 import re
 
 import pytest
@@ -983,3 +984,30 @@ def test_documents_after_the_partial_payout_are_the_jht_documents():
     messages, _ = run_action(ActionAnswer(), "dokumennya apa aja", intent="ask_jht_documents",
                              topic="ask_jht_partial")
     assert "Berkas klaim JHT" in messages[0]["text"]
+
+
+def _fallback_with_ranking(text, ranking):
+    from actions.small_talk import ActionFallback
+    tracker = make_tracker(text, intent="nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.45}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking]
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
+    return " ".join(m.get("text") or "" for m in dispatcher.messages), events
+
+
+def test_a_tie_between_two_agreeing_bsu_intents_is_answered():
+    text, events = _fallback_with_ranking("who was eligible for the BSU in 2025?",
+                                          [("ask_bsu_rules", 0.49), ("ask_bsu_year", 0.46)])
+    assert "Permenaker 5/2025" in text and "did not understand" not in text
+    assert {"event": "slot", "name": "topic", "value": "bsu"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+
+
+@pytest.mark.parametrize("ranking", [
+    [("ask_bsu_rules", 0.49), ("ask_jht", 0.46)],        # two topics: not understood
+    [("ask_bsu_rules", 0.30), ("ask_bsu_year", 0.28)],   # not sure of any intent
+])
+def test_other_fallbacks_stay_not_understood(ranking):
+    text, _ = _fallback_with_ranking("who was eligible for the BSU in 2025?", ranking)
+    assert "did not understand" in text
