@@ -240,13 +240,16 @@ def answer_nearest_office(turn: Turn, explicit_request: bool,
 
 
 class ActionOffices(BotAction):
-    """Lists the branch offices and service units, with their counts."""
+    """Lists the branch offices and service units, with their counts; a question that names a
+    place outside Kalbar ("kantor bpjs di jakarta") gets the answer for that place."""
 
     action_name = "action_offices"
     intents = ("ask_offices",)
     topic = "offices"
 
     def respond(self, turn: Turn) -> List[EventType]:
+        if places.resolve(turn.text).status == "outside":
+            return answer_nearest_office(turn, explicit_request=True)
         offices = turn.facts["offices"]
         by_kind = {kind: [o["name"] for o in offices["list"] if o["kind"] == kind]
                    for kind in ("branch_office", "service_unit")}
