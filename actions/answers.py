@@ -63,12 +63,17 @@ AMOUNTS_BY_TOPIC = {topic: topic for topic in (
 REQUIREMENT_INTENTS = {"ask_jht_documents": ("hari tua",)}
 
 
+def answer_as(turn: Turn, intent: str) -> None:
+    """Sends the FAQ answer of `intent` to the turn's message (a follow-up on a topic)."""
+    ActionAnswer().respond(Turn(turn.dispatcher, turn.tracker, text=turn.text, intent=intent,
+                                entities=turn.entities, lang=turn.lang))
+
+
 def amounts_answer(turn: Turn, topic: Optional[str]) -> bool:
     """Answers 'how much?' after an FAQ answer with amounts; False for any other topic."""
     intent = AMOUNTS_BY_TOPIC.get(topic or "")
     if intent:
-        ActionAnswer().respond(Turn(turn.dispatcher, turn.tracker, text=turn.text, intent=intent,
-                                    entities=turn.entities, lang=turn.lang))
+        answer_as(turn, intent)
     return bool(intent)
 
 
@@ -78,8 +83,7 @@ def requirements_answer(turn: Turn, topic: Optional[str]) -> bool:
         return False
     intent = REQUIREMENTS_BY_TOPIC.get(topic)
     if intent:
-        ActionAnswer().respond(Turn(turn.dispatcher, turn.tracker, text=turn.text, intent=intent,
-                                    entities=turn.entities, lang=turn.lang))
+        answer_as(turn, intent)
     else:
         turn.say("requirements_unknown")
     return True

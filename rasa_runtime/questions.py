@@ -45,7 +45,7 @@ MARK = "_bpjstk_questions"
 # new question ("lupa password jmo, trus bsu 2025 brp?"), and "and" before an English question
 # word ("What is PLKK and how do I reset my password?").
 CLAUSE_END = re.compile(
-    r"([?!;\n]+|(?<=\w)\.(?:\s+|$)|,\s*(?=(?:trus|terus|trs|lalu|terus|kalau|klo|kalo|sama|"
+    r"([?!;\n]+|(?<=\w)\.(?:\s+|$)|,\s*(?=(?:trus|terus|trs|lalu|kalau|klo|kalo|sama|"
     r"plus|and|also|then)\b)|\s+and\s+(?=(?:how|what|where|when|why|who|which|can|could|do|does|"
     r"is|are)\b))", re.I)
 QUESTION_WORD = re.compile(
