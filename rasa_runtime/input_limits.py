@@ -1,7 +1,8 @@
 """What a user message may be before NLU sees it, for every channel.
 
-- Text longer than MAX_MESSAGE_CHARS (2,000) is cut to that length, and the message's metadata
-  gets `{"truncated_from": <length before the cut>}`, so that the action adds a note ("only the
+- Text longer than MAX_MESSAGE_CHARS (2,000) is cut to that length before any other work (cleaning,
+  masking, NLU: a message of a million characters costs what one of two thousand does), and the
+  message's metadata gets `{"truncated_from": <length before the cut>}`, so that the action adds a note ("only the
   first 2,000 characters were read", actions/base.py).
 - Control characters are removed, except newline and tab (a carriage return is dropped, so "\\r\\n"
   becomes "\\n"); so are lone surrogates, which no channel should send and JSON cannot carry back.
@@ -77,8 +78,13 @@ def apply_limits(message: UserMessage) -> UserMessage:
     nothing more."""
     if message.text is None and message.parse_data:
         return message  # an intent given as parse data, without text: nothing to limit
-    text, masked = mask(clean(as_text(message.text) or ""))
-    text, original_length = limited(text)
+    raw = as_text(message.text) or ""
+    # cut before any other work: cleaning and masking see at most a little over the limit, so a
+    # message of a million characters costs what one of two thousand does
+    text, original_length = limited(raw[:MAX_MESSAGE_CHARS * 2])
+    if len(raw) > MAX_MESSAGE_CHARS * 2:
+        original_length = len(raw)
+    text, masked = mask(text)
     message.text = text
     marks = {**({TRUNCATED_FROM: original_length} if original_length is not None else {}),
              **({MASKED: masked} if masked else {})}

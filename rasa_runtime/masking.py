@@ -40,15 +40,17 @@ _END = r"(?!\d)(?![.,]\d)"
 _SEP = r"[ .-]?"
 
 PATTERNS = [
-    (EMAIL, re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")),
+    # every repetition is bounded (RFC 5321: local part <= 64, a label <= 63 characters), so the
+    # time is linear in the text's length even on a long run of word characters
+    (EMAIL, re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[A-Za-z]{2,24}")),
     (PHONE, re.compile(_START + r"(?:\+62|62|0)" + _SEP + r"8\d(?:" + _SEP + r"\d){7,10}" + _END)),
     (PHONE, re.compile(_START + r"(?:\(\s?(?:\+62\s?|0)[2-9]\d{1,3}\s?\)|(?:\+62" + _SEP
                        + r"|0)[2-9]\d{1,3})" + _SEP + r"\d{2,4}" + _SEP + r"\d{2,4}" + _END)),
     (NIK, re.compile(_START + r"(?:\d{16}|\d{4}([ .-])\d{4}\1\d{4}\1\d{4}|\d{6}([ .-])\d{6}\2\d{4})"
                      + _END)),
     (KPJ, re.compile(_START + r"\d{11}" + _END)),
-    (ACCOUNT, re.compile(_START + r"\d{10,}" + _END)),
-    (GROUPED, re.compile(_START + r"\d+(?:[ .-]\d+)+" + _END)),
+    (ACCOUNT, re.compile(_START + r"\d{10,2000}" + _END)),
+    (GROUPED, re.compile(_START + r"\d{1,20}(?:[ .-]\d{1,20}){1,12}" + _END)),
 ]
 # what a grouped number with this many digits is (any other count from 10: an account number)
 GROUPED_KINDS = {16: NIK, 11: KPJ}
