@@ -6,7 +6,7 @@ import os
 import pkgutil
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -106,6 +106,10 @@ class Turn:
         return replies.month_year(section["as_of"], self.lang)
 
 
+# Functions (action, turn) -> events or None that may answer a turn instead of the action its
+# intent maps to: the knowledge base (actions/faq.py) registers itself here.
+ROUTERS: List[Callable[["BotAction", "Turn"], Optional[List[EventType]]]] = []
+
 # intent -> the action class that answers it (filled by BotAction subclasses' `intents`)
 ACTIONS_BY_INTENT: Dict[str, Type["BotAction"]] = {}
 
@@ -160,7 +164,13 @@ class BotAction(Action):
         return [SlotSet("language", turn.lang)] + self.answer(turn)
 
     def answer(self, turn: Turn) -> List[EventType]:
-        """respond(), then the topic slot; a new topic forgets a pending place question."""
+        """respond(), then the topic slot; a new topic forgets a pending place question. A router
+        (ROUTERS: the knowledge base) may answer the turn instead."""
+        import_all_actions()  # the routers register themselves when their module is imported
+        for router in ROUTERS:
+            routed = router(self, turn)
+            if routed is not None:
+                return routed
         events = list(self.respond(turn) or [])
         topic = self.topic_of(turn)
         if topic:

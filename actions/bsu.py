@@ -49,7 +49,7 @@ def latest_held_year(turn: Turn) -> Dict[str, Any]:
 # (template, the field of the year it needs): one line each, when the year has that field.
 HELD_LINES = [("bsu_year_basis", None), ("bsu_year_amends", "amends"),
               ("bsu_year_monthly", "monthly_rupiah"), ("bsu_year_conditions", "citizenship"),
-              ("bsu_year_channels", "channels"), ("bsu_year_closed", "closed"),
+              ("bsu_year_priority", "priority"), ("bsu_year_channels", "channels"), ("bsu_year_closed", "closed"),
               ("bsu_year_recipients", None)]
 
 

@@ -48,9 +48,13 @@ SOURCES = "source ids"
 SCHEMA: Dict[str, Any] = {
     "sources": [{"id": TEXT, "title": TEXT, "publisher": TEXT, "date": TEXT, "url": MAYBE_TEXT}],
     "organisation": {"name": TEXT, "region": TEXT, "source": TEXT, "as_of": TEXT},
-    "contacts": {"call_centre": TEXT, "call_centre_hours": TEXT, "source": SOURCES, "as_of": TEXT},
+    "contacts": {"call_centre": TEXT, "call_centre_hours": BILINGUAL, "source": SOURCES,
+                 "as_of": TEXT},
     "official_channels": {"email": TEXT, "website": TEXT, "instagram": TEXT, "x": TEXT,
-                          "source": SOURCES, "as_of": TEXT},
+                          "whatsapp_chatbot": TEXT, "source": SOURCES, "as_of": TEXT},
+    # numbers of the official FAQ that several knowledge entries use (data/knowledge/): any
+    # field, read by the entries' placeholders ({faq.jkp_max_months}), which are checked there
+    "faq": {"source": SOURCES, "as_of": TEXT},
     "coverage": {"percent": NUMBER, "source": TEXT, "as_of": TEXT},
     "offices": {
         "source": TEXT,
@@ -138,7 +142,8 @@ SCHEMA: Dict[str, Any] = {
         "amount_rupiah?": int, "monthly_rupiah?": int, "months?": BILINGUAL, "paid?": BILINGUAL,
         "recipients?": int, "second_round?": bool, "second_round_as_of?": TEXT,
         "citizenship?": BILINGUAL, "membership?": BILINGUAL, "max_wage_rupiah?": int,
-        "max_wage_exception?": BILINGUAL, "excluded?": BILINGUAL_LIST, "channels?": [TEXT],
+        "max_wage_exception?": BILINGUAL, "excluded?": BILINGUAL_LIST, "priority?": BILINGUAL,
+        "channels?": [TEXT],
     }],
     "bsu_info": {"official_site": TEXT, "no_new_policy_as_of": TEXT, "source": SOURCES,
                  "as_of": TEXT},

@@ -40,7 +40,9 @@ class FactsFormatter(string.Formatter):
     """str.format where a field is a value given by name or a dotted path into the facts.
 
     `{name}` is a value passed to format; `{jht.waiting_months}` walks the facts (a first part
-    that is a passed value walks that value: `{year.recipients}`); `{x.y.1}` indexes a list. A
+    that is a passed value walks that value: `{year.recipients}`); `{x.y.1}` indexes a list and
+    `{bsu_years.year2025.amount_rupiah}` picks the list's item of that year (StopIteration when
+    there is none). A
     bilingual mapping {id, en} gives the text of the language. Format specs: `rupiah`, `number`,
     `percent`, `month` ('2023-01-17' -> 'Januari 2023'), `date` ('2022-12-27' -> '27 Desember 2022'),
     `and` / `or` (a list joined).
@@ -57,7 +59,10 @@ class FactsFormatter(string.Formatter):
         for part in [*rest, None]:
             if isinstance(value, dict) and set(value) == {"id", "en"}:
                 value = value[self.lang]
-            if part is not None:
+            if part is not None and isinstance(value, list) and part.startswith("year"):
+                # `{bsu_years.year2025.amount_rupiah}`: the item of that year
+                value = next(item for item in value if str(item.get("year")) == part[4:])
+            elif part is not None:
                 value = value[int(part)] if isinstance(value, list) else value[part]
         return value, first
 

@@ -140,7 +140,7 @@ SIGNATURES: Dict[str, List[str]] = {
                     "biometric", "pembaruan data", "data-update"],
     "bsu": ["BSU", "Rp600.000", "IDR 600,000", "Permenaker 5/2025", "Permenaker 10/2022",
             "bsu.kemnaker.go.id"],
-    "channels": ["06.00–22.00", "@BPJSTKinfo", "@bpjs.ketenagakerjaan", "WhatsApp"],
+    "channels": ["@BPJSTKinfo", "@bpjs.ketenagakerjaan", "WhatsApp"],
     "offices": ["Kantor Cabang", "Unit Layanan", "terdekat adalah", "branch office:",
                 "nearest BPJS Ketenagakerjaan office is", "openstreetmap"],
 }
@@ -290,17 +290,17 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_bsu_year", "is there BSU in 2027",
      ["I have no BSU data for 2027", "no new BSU policy", "bsu.kemnaker.go.id"], ["IDR 600,000"]),
     ("ask_bsu_rules", "syarat dapat bsu 2025 apa aja ya",
-     ["Permenaker 5/2025", "upah paling tinggi Rp3,5 juta", "penerima PKH",
+     ["Permenaker 5/2025", "upah paling tinggi Rp3,5 juta", "tidak menerima PKH didahulukan",
       "Bank Syariah Indonesia"], ["12.111.906"]),
     ("ask_bsu_rules", "who was eligible for the BSU in 2025?",
-     ["Permenaker 5/2025", "earning at most IDR 3.5 million", "PKH recipients",
+     ["Permenaker 5/2025", "earning at most IDR 3.5 million", "who do not receive PKH come first",
       "Bank Syariah Indonesia"], ["12,111,906"]),
     # official channels: no WhatsApp number, ever
     ("ask_contact", "how can I contact BPJS Ketenagakerjaan, what's the call centre number",
-     ["call centre 175", "06.00–22.00 WIB", "care@bpjsketenagakerjaan.go.id",
-      "bpjsketenagakerjaan.go.id", "@BPJSTKinfo", "no official WhatsApp number"], []),
+     ["call centre 175", "24 hours a day, every day", "care@bpjsketenagakerjaan.go.id",
+      "bpjsketenagakerjaan.go.id", "@BPJSTKinfo", "official WhatsApp chatbot 0813-8007-0175"], []),
     ("ask_contact", "alamat email resmi bpjs ketenagakerjaan apa?",
-     ["care@bpjsketenagakerjaan.go.id", "call centre 175", "06.00–22.00 WIB",
+     ["care@bpjsketenagakerjaan.go.id", "call centre 175", "24 jam setiap hari",
       "@bpjs.ketenagakerjaan"], []),
     # office details: the office named, "not in my data", never an invented time or street
     ("ask_office_details", "jam buka kantor bpjs ketenagakerjaan di putussibau",
@@ -340,12 +340,12 @@ WHATSAPP = ["nomor whatsapp bpjs tk ada?", "minta nomor whatsapp cs bpjs ketenag
 
 
 @pytest.mark.parametrize("message", WHATSAPP)
-def test_whatsapp_question_offers_no_number(bots, message):
+def test_whatsapp_question_offers_only_the_official_chatbot(bots, message):
     reply = Reply(bots[NOW], new_sender(), message)
-    english = message.startswith("what")
-    check(reply, ["no official WhatsApp number" if english else "Nomor WhatsApp resmi tidak ada",
-                  "175", "care@bpjsketenagakerjaan.go.id"], foreign_facts(["ask_contact"]))
-    assert not NO_PHONE_NUMBER.search(reply.text), f"a phone number offered{reply}"
+    check(reply, ["0813-8007-0175", "175", "care@bpjsketenagakerjaan.go.id"],
+          foreign_facts(["ask_contact"]))
+    numbers = [m.group() for m in NO_PHONE_NUMBER.finditer(reply.text)]
+    assert all(n.strip() == "0813-8007-0175" for n in numbers), f"another number offered{reply}"
     assert "wa.me" not in reply.text and "+62" not in reply.text, reply
 
 
@@ -358,7 +358,7 @@ def test_office_hours_of_a_named_regency(bots, message):
     reply = Reply(bots[NOW], new_sender(), message)
     check(reply, ["Kantor Cabang Sintang", "belum ada di data saya", "call centre 175"],
           foreign_facts(["ask_office_details"]))
-    invented = TIME_OF_DAY.findall(reply.text.replace("06.00–22.00", ""))
+    invented = TIME_OF_DAY.findall(reply.text)
     assert not invented, f"an opening time {invented}{reply}"
     assert not re.search(r"\bJl\.|\bJalan\b", reply.text), f"a street{reply}"
 

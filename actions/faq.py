@@ -1,0 +1,158 @@
+"""Answers from the knowledge base of the official FAQ (actions/knowledge.py, data/knowledge/).
+
+A message whose intent is a question about the programmes (an FAQ intent of actions/answers.py,
+a requirements question, the JMO or BSU rules) or that the model did not understand is given to
+the retrieval first (`route`, registered in actions/base.ROUTERS):
+
+- an entry that answers exactly that question is the answer, with its source and date;
+- a short follow-up after such an answer ("syaratnya apa?", "brp?", "klo yg BPU?", "and in
+  English?") is read together with the question before it;
+- otherwise, for a message the model did not understand or found out of scope, a topic the
+  retrieval or a keyword recognises gets the honest reply: no answer to that exact question, what
+  the bot knows of the topic in short, and where to ask (the call centre, e-mail, JMO, the nearest office);
+- anything else is left to the action of the intent (offices, PLKK, BSU by year, greetings...).
+"""
+
+from typing import Dict, List, Optional
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import replies
+from actions.answers import ActionAnswer
+from actions.base import ROUTERS, BotAction, Turn
+from actions.knowledge import Entry, KnowledgeError, Match, get_knowledge, render_answer
+
+# Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
+TOPIC_PREFIX = "kb:"
+# Intents of a message the model did not place: the honest reply when a topic is recognised.
+UNPLACED_INTENTS = {"nlu_fallback", "out_of_scope"}
+# Intents whose message the knowledge base answers when an entry fits exactly: the FAQ intents
+# answered from one template (actions/answers.py), whose answers are general, and requirements
+# questions. The core topics (offices, PLKK, JMO features, BSU by year) keep their own answers.
+KNOWLEDGE_INTENTS = set(ActionAnswer.intents) | UNPLACED_INTENTS | {"ask_requirements"}
+# A message the model placed in one of those intents keeps the intent's answer (tested, and
+# right for the general question); the knowledge base answers what the model did not place and
+# the follow-ups of its own answers. Measured in docs/knowledge.md.
+# Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?").
+FOLLOW_UP_INTENTS = KNOWLEDGE_INTENTS | {"ask_how_many", "inform_place"}
+# Intents of questions that may name no topic at all ("dokumennya apa aja?").
+BARE_FOLLOW_UP_INTENTS = {"ask_requirements"}
+# A follow-up is short: at most this many words.
+FOLLOW_UP_MAX_WORDS = 6
+# "Did you mean ...?" buttons: at most this many entries, each scoring at least this much.
+MAX_SUGGESTIONS = 3
+SUGGEST_SCORE = 0.30
+
+
+def previous_question(turn: Turn) -> Optional[str]:
+    """The user's message before the latest one in this conversation, or None."""
+    texts = [e.get("text") or "" for e in turn.tracker.events if e.get("event") == "user"]
+    return texts[-2] if len(texts) >= 2 else None
+
+
+def follow_up_match(turn: Turn) -> Optional[Match]:
+    """The knowledge match of a short follow-up read with the question before it, when the last
+    answer was a knowledge answer; else None."""
+    topic = turn.tracker.get_slot("topic") or ""
+    if not topic.startswith(TOPIC_PREFIX) or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    before, last = previous_question(turn), last_entry(turn)
+    knowledge = get_knowledge()
+    named = knowledge.named_topic(turn.text)
+    if not before or last is None or (named and named != last.topic):
+        return None  # a new topic of its own ("klo jkp gmn?") is not a follow-up
+    return knowledge.match(f"{before} {turn.text}")
+
+
+def last_entry(turn: Turn) -> Optional[Entry]:
+    """The entry of the last knowledge answer of the conversation, or None."""
+    topic = turn.tracker.get_slot("topic") or ""
+    return get_knowledge().by_id.get(topic[len(TOPIC_PREFIX):]) if topic.startswith(TOPIC_PREFIX) else None
+
+
+class ActionKnowledge(BotAction):
+    """The answer of one knowledge entry (used by `route`, not by a rule)."""
+
+    action_name = "action_knowledge"
+
+    def __init__(self, entry: Optional[Entry] = None) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def topic_of(self, turn: Turn) -> Optional[str]:
+        return TOPIC_PREFIX + self.entry.id if self.entry else None
+
+    def respond(self, turn: Turn) -> List[EventType]:
+        entry = self.entry
+        text = render_answer(entry, turn.lang, turn.facts)
+        if entry.kind == "answer":
+            text += "\n\n" + turn.render("knowledge_source",
+                                         as_of=replies.month_year(entry.as_of, turn.lang))
+        turn.say_text(text)
+        return []
+
+
+def suggestions(match: Optional[Match], lang: str) -> List[Dict[str, str]]:
+    """Buttons for the entries that came close ("did you mean ...?"): their titles, sent back as
+    the user's message when tapped (a title matches its own entry)."""
+    if match is None:
+        return []
+    close = [entry for entry, score in match.ranked[:MAX_SUGGESTIONS]
+             if score >= SUGGEST_SCORE and entry.title]
+    return [{"title": entry.title[lang], "payload": entry.title[lang]} for entry in close]
+
+
+class ActionNoExactAnswer(BotAction):
+    """The honest reply for a recognised topic without an entry that answers the question, with
+    the close entries as "did you mean ...?" buttons."""
+
+    action_name = "action_no_exact_answer"
+
+    def __init__(self, topic: Optional[str] = None, match: Optional[Match] = None) -> None:
+        super().__init__()
+        self.topic_key, self.match = topic, match
+
+    def respond(self, turn: Turn) -> List[EventType]:
+        topic = get_knowledge().topics[self.topic_key]
+        summary = replies.FactsFormatter(turn.facts, turn.lang).format(topic.summary[turn.lang])
+        buttons = suggestions(self.match, turn.lang)
+        text = turn.render("knowledge_no_exact_answer", topic=topic.name[turn.lang], summary=summary)
+        if buttons:
+            text += "\n\n" + turn.render("knowledge_did_you_mean")
+        turn.say_text(text, buttons=buttons)
+        return []
+
+
+def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """The knowledge answer or the honest reply for the turn, or None to let `action` answer."""
+    if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)):
+        return None
+    if turn.intent not in FOLLOW_UP_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
+        return None
+    unplaced = turn.intent in UNPLACED_INTENTS
+    knowledge = get_knowledge()
+    # a bare "syaratnya apa?" names no topic: it is only read as a follow-up
+    own_question = turn.intent in KNOWLEDGE_INTENTS and (
+        turn.intent not in BARE_FOLLOW_UP_INTENTS or knowledge.named_topic(turn.text))
+    match = knowledge.match(turn.text) if own_question else None
+    if match is not None and match.answered and unplaced:
+        return ActionKnowledge(match.entry).answer(turn)
+    follow_up = follow_up_match(turn)
+    if follow_up is not None:
+        if follow_up.answered:
+            return ActionKnowledge(follow_up.entry).answer(turn)
+        if turn.intent != "inform_place":
+            return ActionNoExactAnswer(last_entry(turn).topic, follow_up).answer(turn)
+    if match is not None and unplaced and match.topic:
+        return [SlotSet("topic", None)] + ActionNoExactAnswer(match.topic, match).answer(turn)
+    return None
+
+
+ROUTERS.append(route)
+
+# The action server imports every module at start: a broken knowledge file stops it there, with
+# the file, the entry and the problem, instead of failing on a user's turn.
+try:
+    get_knowledge()
+except KnowledgeError as error:
+    raise SystemExit(f"ERROR: invalid knowledge file: {error}")

@@ -1,0 +1,223 @@
+"""The knowledge base of the official FAQ (data/knowledge/, actions/knowledge.py, actions/faq.py):
+the files are valid, cover every row of the official FAQ, never copy its questions, keep shared
+numbers in the facts file; the retrieval picks the entry that answers the question or gives the
+honest reply; an operator's change is served without retraining.
+
+The official FAQ is read from ../shared (tests may; the product never does)."""
+
+import csv
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from rapidfuzz import fuzz, process
+
+from actions import faq, knowledge
+from actions.facts import DEFAULT_FACTS_FILE, get_facts, load_facts
+from actions.knowledge import KnowledgeError, get_knowledge, load_knowledge
+from actions.language import ENGLISH, detect_language
+from conftest import PROJECT, run_action
+from actions.small_talk import ActionFallback, ActionOutOfScope
+
+FAQ_CSV = PROJECT.parent / "shared" / "reference" / "official-faq" / "ketenagakerjaan_faq.csv"
+KNOWLEDGE = PROJECT / "data" / "knowledge"
+NEAR_COPY_RATIO = 80
+# categories whose rows only get the honest "ask 175" answer (the issue): refer entries
+REFER_ONLY = {"MANFAAT LAYANAN TAMBAHAN (MLT)", "LAYANAN SYARIAH", "JASA KONSTRUKSI"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_knowledge(monkeypatch):
+    monkeypatch.delenv("KNOWLEDGE_DIR", raising=False)
+    knowledge.reset_cache()
+    yield
+    knowledge.reset_cache()
+
+
+@pytest.fixture(scope="module")
+def faq_rows():
+    assert FAQ_CSV.exists(), f"the official FAQ is expected at {FAQ_CSV}"
+    with FAQ_CSV.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge(load_facts())
+
+
+# --- the files ----------------------------------------------------------------------------------
+
+def test_every_row_of_the_official_faq_is_answered_by_an_entry(kb, faq_rows):
+    covered = {row for entry in kb.entries for row in entry.faq_rows}
+    missing = [i for i in range(1, len(faq_rows) + 1) if i not in covered]
+    assert not missing, f"FAQ rows without an entry: {missing}"
+    assert max(covered) <= len(faq_rows)
+
+
+def test_refer_only_categories_get_the_honest_answer(kb, faq_rows):
+    for entry in kb.entries:
+        categories = {faq_rows[row - 1]["category"] for row in entry.faq_rows}
+        if categories <= REFER_ONLY:
+            assert entry.kind == "refer", entry.id
+            for lang in ("id", "en"):
+                text = knowledge.render_answer(entry, lang, get_facts())
+                assert "175" in text and "care@bpjsketenagakerjaan.go.id" in text, entry.id
+
+
+def test_no_example_or_title_is_a_near_copy_of_an_faq_question(kb, faq_rows):
+    questions = [row["question"].lower() for row in faq_rows]
+    copies = []
+    for entry in kb.entries:
+        for text in entry.questions:
+            hit = process.extractOne(text.lower(), questions, scorer=fuzz.ratio,
+                                     score_cutoff=NEAR_COPY_RATIO)
+            if hit:
+                copies.append((entry.id, text, hit[0], round(hit[1])))
+    assert not copies, copies[:10]
+
+
+def test_examples_are_many_varied_and_partly_english(kb):
+    examples = [x for entry in kb.entries for x in entry.examples]
+    assert all(len(entry.examples) >= knowledge.MIN_EXAMPLES for entry in kb.entries)
+    assert len(set(x.lower() for x in examples)) == len(examples), "an example is repeated"
+    english = sum(detect_language(x) == ENGLISH for x in examples) / len(examples)
+    assert 0.10 <= english <= 0.40, english
+
+
+def test_every_answer_renders_in_both_languages(kb):
+    facts = get_facts()
+    for entry in kb.entries:
+        rendered = {lang: knowledge.render_answer(entry, lang, facts) for lang in ("id", "en")}
+        for lang, text in rendered.items():
+            assert "{" not in text and "}" not in text, (entry.id, lang, text)
+        assert rendered["id"] != rendered["en"], entry.id
+
+
+# "A number used by several answers lives once in the facts file": an amount in rupiah or a
+# percentage written literally in two entries' answers should be a {faq....} placeholder.
+# Amounts that stand for different facts in different answers (a baggage-loss cap and a tax band
+# of Rp10 juta are not one number), and the lists of a migrant worker's JHT fee options, written
+# once per answer that lists them.
+SAME_VALUE_OTHER_FACT = {"Rp10juta", "Rp50juta", "Rp5juta", "Rp3juta", "Rp2juta", "Rp12juta",
+                         "Rp1,5juta", "20%", "Rp13.500", "Rp600.000.", "Rp200.000,", "Rp400.000,",
+                         "Rp50.000,", "Rp300.000,", "Rp100.000,", "Rp500.000", "40%"}
+AMOUNT = re.compile(r"Rp ?\d[\d.,]*(?: ?(?:juta|miliar|ribu))?|\b\d+(?:[.,]\d+)? ?%")
+
+
+def test_a_number_several_answers_use_lives_in_the_facts_file(kb):
+    used_by = {}
+    for entry in kb.entries:
+        for amount in set(AMOUNT.findall(entry.answer["id"])):
+            used_by.setdefault(amount.replace(" ", ""), set()).add(entry.id)
+    repeated = {amount: sorted(ids) for amount, ids in used_by.items()
+                if len(ids) > 1 and amount not in SAME_VALUE_OTHER_FACT}
+    assert not repeated, repeated
+
+
+# --- validation: file, entry and problem ---------------------------------------------------------
+
+def _folder_with(tmp_path, change):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    shutil.copy(KNOWLEDGE / "topics.yml", folder / "topics.yml")
+    data = yaml.safe_load((KNOWLEDGE / "jkp.yml").read_text(encoding="utf-8"))
+    change(data["entries"][0])
+    (folder / "jkp.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder, data["entries"][0]["id"]
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda e: e.pop("source"), "source is missing"),
+    (lambda e: e["answer"].pop("en"), "answer has no 'en' text"),
+    (lambda e: e.update(examples=e["examples"][:3]), "has 3 example questions, needs at least 6"),
+    (lambda e: e.update(examples=[]), "has 0 example questions"),
+    (lambda e: e.update(source="nobody"), "is not a source of the facts file"),
+    (lambda e: e.update(topic="astrology"), "is not in topics.yml"),
+    (lambda e: e.update(faq_rows=[]), "faq_rows must be a non-empty list"),
+    (lambda e: e["answer"].update(id="Iuran {faq.no_such_number:rupiah}"), "cannot be filled"),
+])
+def test_a_broken_entry_is_an_error_naming_file_entry_and_problem(tmp_path, change, problem):
+    folder, entry_id = _folder_with(tmp_path, change)
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(load_facts(), folder)
+    assert error.value.path.endswith("jkp.yml") and error.value.entry == entry_id
+    assert problem in error.value.problem
+
+
+def test_the_same_id_twice_is_an_error(tmp_path):
+    folder, entry_id = _folder_with(tmp_path, lambda e: None)
+    shutil.copy(folder / "jkp.yml", folder / "jkp_copy.yml")
+    with pytest.raises(KnowledgeError, match="id is used twice"):
+        load_knowledge(load_facts(), folder)
+
+
+# --- the running bot picks up a change -----------------------------------------------------------
+
+def test_a_new_entry_is_served_without_retraining_and_a_broken_one_is_not(tmp_path, monkeypatch,
+                                                                          caplog):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder, ignore=shutil.ignore_patterns("_proposed"))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(folder))
+    monkeypatch.setattr(knowledge, "RELOAD_INTERVAL_SECONDS", 0.0)
+    question = "jam berapa kantor cabang tutup di hari sabtu kalimantan zebra"
+    assert not get_knowledge().match(question).answered
+    new = {"entries": [{
+        "id": "test_zebra_saturday", "topic": "kanal", "faq_rows": [613],
+        "source": "official_faq_2025", "as_of": "2025-07",
+        "answer": {"id": "Kantor cabang buka {faq.branch_office_hours}.",
+                   "en": "Branch offices are open {faq.branch_office_hours}."},
+        "examples": ["kantor cabang kalimantan zebra sabtu buka?", "zebra sabtu tutup jam brp",
+                     "hari sabtu kantor zebra buka ga", "kalimantan zebra sabtu jam berapa",
+                     "is the zebra office open on saturday", "sabtu zebra kantor cabang"]}]}
+    (folder / "zz_test.yml").write_text(yaml.safe_dump(new, allow_unicode=True), encoding="utf-8")
+    match = get_knowledge().match(question)
+    assert match.answered and match.entry.id == "test_zebra_saturday"
+    new["entries"][0]["answer"].pop("en")
+    (folder / "zz_test.yml").write_text(yaml.safe_dump(new, allow_unicode=True), encoding="utf-8")
+    time.sleep(0.01)
+    assert get_knowledge().match(question).entry.id == "test_zebra_saturday"  # last valid kept
+    assert "zz_test.yml" in caplog.text and "answer has no 'en' text" in caplog.text
+
+
+def test_an_amount_changed_in_a_copy_of_the_facts_file_changes_the_answer(tmp_path, monkeypatch):
+    data = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
+    data["faq"]["jkp_cash_percent"] = 65
+    copy = tmp_path / "facts.yml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    question = "sy kena phk, uang tunai jkp nya dapet berapa persen dr gaji?"
+    before = reply(question, "nlu_fallback")
+    assert "60%" in before and "65%" not in before
+    monkeypatch.setenv("FACTS_FILE", str(copy))
+    from actions import facts
+    facts.reset_cache()
+    after = reply(question, "nlu_fallback")
+    assert "65%" in after and "60%" not in after
+
+
+# --- answers in the running actions ----------------------------------------------------------------
+
+def reply(text, intent, action=None, **slots):
+    messages, _ = run_action(action or ActionFallback(), text, intent=intent, **slots)
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_an_unanswerable_question_on_a_known_topic_gets_the_honest_reply():
+    text = reply("jht sy kira2 nanti pas umur 56 dapet brp ya kalo gaji sy 4 juta", "nlu_fallback")
+    assert "belum punya jawabannya" in text and "Jaminan Hari Tua" in text
+    assert "175" in text and "care@bpjsketenagakerjaan.go.id" in text
+
+
+def test_the_honest_reply_in_english():
+    text = reply("will the government raise the JHT interest rate next year?", "out_of_scope",
+                 ActionOutOfScope())
+    assert "I do not have the answer to that exact question" in text and "JHT" in text
+    assert "175" in text
+
+
+def test_a_knowledge_answer_names_its_source_and_date():
+    text = reply("sy kena phk, uang tunai jkp nya dapet berapa persen dr gaji?", "nlu_fallback")
+    assert "60%" in text and "(Sumber: FAQ resmi BPJS Ketenagakerjaan, Juli 2025)" in text
