@@ -1,16 +1,15 @@
 """Answers from the knowledge base of the official FAQ (actions/knowledge.py, data/knowledge/).
 
-A message whose intent is a question about the programmes (an FAQ intent of actions/answers.py,
-a requirements question, the JMO or BSU rules) or that the model did not understand is given to
-the retrieval first (`route`, registered in actions/base.ROUTERS):
-
-- an entry that answers exactly that question is the answer, with its source and date;
-- a short follow-up after such an answer ("syaratnya apa?", "brp?", "klo yg BPU?", "and in
-  English?") is read together with the question before it;
-- otherwise, for a message the model did not understand or found out of scope, a topic the
-  retrieval or a keyword recognises gets the honest reply: no answer to that exact question, what
-  the bot knows of the topic in short, and where to ask (the call centre, e-mail, JMO, the nearest office);
-- anything else is left to the action of the intent (offices, PLKK, BSU by year, greetings...).
+- A message the model did not place (nlu_fallback, out_of_scope) is given to the retrieval by the
+  fallback actions (`answer_unplaced`, after their own checks): an entry that answers exactly that
+  question is the answer, with its source and date; otherwise a topic the retrieval or a keyword
+  recognises gets the honest reply: no answer to that exact question, what the bot knows of the
+  topic in short, where to ask (the call centre, e-mail, JMO, the nearest office) and the close
+  entries as "did you mean ...?" buttons.
+- A short follow-up after a knowledge answer ("syaratnya apa?", "brp?", "klo yg BPU?") is read
+  together with the question before it (`route`, registered in actions/base.ROUTERS, for the
+  intents such a follow-up is placed in).
+- Anything else is left to the action of the intent (offices, PLKK, BSU by year, greetings...).
 """
 
 from typing import Dict, List, Optional
@@ -26,17 +25,12 @@ from actions.knowledge import Entry, KnowledgeError, Match, get_knowledge, rende
 TOPIC_PREFIX = "kb:"
 # Intents of a message the model did not place: the honest reply when a topic is recognised.
 UNPLACED_INTENTS = {"nlu_fallback", "out_of_scope"}
-# Intents whose message the knowledge base answers when an entry fits exactly: the FAQ intents
-# answered from one template (actions/answers.py), whose answers are general, and requirements
-# questions. The core topics (offices, PLKK, JMO features, BSU by year) keep their own answers.
-KNOWLEDGE_INTENTS = set(ActionAnswer.intents) | UNPLACED_INTENTS | {"ask_requirements"}
-# A message the model placed in one of those intents keeps the intent's answer (tested, and
-# right for the general question); the knowledge base answers what the model did not place and
-# the follow-ups of its own answers. Measured in docs/knowledge.md.
-# Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?").
-FOLLOW_UP_INTENTS = KNOWLEDGE_INTENTS | {"ask_how_many", "inform_place"}
-# Intents of questions that may name no topic at all ("dokumennya apa aja?").
-BARE_FOLLOW_UP_INTENTS = {"ask_requirements"}
+# Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?", "klo yg
+# BPU?"): the FAQ intents answered from one template (actions/answers.py), requirements and
+# "how many" questions, a place. A message placed in one of them otherwise keeps the intent's
+# answer; the core topics (offices, PLKK, JMO features, BSU by year) always keep theirs.
+FOLLOW_UP_INTENTS = set(ActionAnswer.intents) | UNPLACED_INTENTS | {
+    "ask_requirements", "ask_how_many", "inform_place"}
 # A follow-up is short: at most this many words.
 FOLLOW_UP_MAX_WORDS = 6
 # "Did you mean ...?" buttons: at most this many entries, each scoring at least this much.
@@ -123,29 +117,45 @@ class ActionNoExactAnswer(BotAction):
         return []
 
 
+def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
+    """The knowledge answer, the follow-up answer or the honest reply for a message the model did
+    not place (nlu_fallback, out_of_scope), or None when the knowledge base recognises nothing.
+    Called by the fallback and out-of-scope actions after their own, more specific checks (a
+    facility by name, a pending place question, a message that is a place)."""
+    if not turn.text.strip() or turn.text.startswith("/"):
+        return None
+    match = get_knowledge().match(turn.text)
+    if match.answered:
+        return ActionKnowledge(match.entry).answer(turn)
+    followed = answer_follow_up(turn)
+    if followed is not None:
+        return followed
+    if match.topic:
+        return [SlotSet("topic", None)] + ActionNoExactAnswer(match.topic, match).answer(turn)
+    return None
+
+
+def answer_follow_up(turn: Turn) -> Optional[List[EventType]]:
+    """The answer to a short follow-up of the last knowledge answer, or None."""
+    follow_up = follow_up_match(turn)
+    if follow_up is None:
+        return None
+    if follow_up.answered:
+        return ActionKnowledge(follow_up.entry).answer(turn)
+    if turn.intent == "inform_place":
+        return None
+    return ActionNoExactAnswer(last_entry(turn).topic, follow_up).answer(turn)
+
+
 def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
-    """The knowledge answer or the honest reply for the turn, or None to let `action` answer."""
-    if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)):
+    """The answer to a follow-up of the last knowledge answer that the model placed in an intent
+    of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?"), or None to let `action` answer. Messages the
+    model did not place are answered by answer_unplaced, from the fallback actions."""
+    if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)) or turn.intent in UNPLACED_INTENTS:
         return None
     if turn.intent not in FOLLOW_UP_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
         return None
-    unplaced = turn.intent in UNPLACED_INTENTS
-    knowledge = get_knowledge()
-    # a bare "syaratnya apa?" names no topic: it is only read as a follow-up
-    own_question = turn.intent in KNOWLEDGE_INTENTS and (
-        turn.intent not in BARE_FOLLOW_UP_INTENTS or knowledge.named_topic(turn.text))
-    match = knowledge.match(turn.text) if own_question else None
-    if match is not None and match.answered and unplaced:
-        return ActionKnowledge(match.entry).answer(turn)
-    follow_up = follow_up_match(turn)
-    if follow_up is not None:
-        if follow_up.answered:
-            return ActionKnowledge(follow_up.entry).answer(turn)
-        if turn.intent != "inform_place":
-            return ActionNoExactAnswer(last_entry(turn).topic, follow_up).answer(turn)
-    if match is not None and unplaced and match.topic:
-        return [SlotSet("topic", None)] + ActionNoExactAnswer(match.topic, match).answer(turn)
-    return None
+    return answer_follow_up(turn)
 
 
 ROUTERS.append(route)

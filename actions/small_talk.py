@@ -7,7 +7,7 @@ from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
-from actions import places, plkk
+from actions import faq, places, plkk
 from actions.base import ACTIONS_BY_INTENT, BotAction, Turn, import_all_actions
 from actions.offices import answer_nearest_office, place_label
 
@@ -96,6 +96,9 @@ class ActionOutOfScope(BotAction):
         found = places.resolve(turn.text)
         if found.status != "none" and found.essential:  # "78557", "kalau di Kuching?"
             return answer_nearest_office(turn, explicit_request=False)
+        known = faq.answer_unplaced(turn)
+        if known is not None:
+            return known
         turn.say("out_of_scope_org" if ABOUT_SOCIAL_SECURITY.search(turn.text) else "out_of_scope",
                  buttons=turn.menu())
         return []
@@ -141,6 +144,9 @@ class ActionFallback(BotAction):
         found = places.resolve(turn.text)
         if found.status != "none" and found.essential:
             return answer_nearest_office(turn, explicit_request=False)
+        known = faq.answer_unplaced(turn)
+        if known is not None:
+            return known
         if found.status == "found":
             place = found.places[0]
             offer = {"title": turn.render("fallback_office_offer", place=place_label(place)),

@@ -81,10 +81,11 @@ def apply_limits(message: UserMessage) -> UserMessage:
     raw = as_text(message.text) or ""
     # cut before any other work: cleaning and masking see at most a little over the limit, so a
     # message of a million characters costs what one of two thousand does
-    text, original_length = limited(raw[:MAX_MESSAGE_CHARS * 2])
-    if len(raw) > MAX_MESSAGE_CHARS * 2:
+    # masking before the final cut: a number across the limit is masked, never half kept
+    text, masked = mask(clean(raw[:MAX_MESSAGE_CHARS * 2]).strip())
+    text, original_length = limited(text)
+    if original_length is not None:
         original_length = len(raw)
-    text, masked = mask(text)
     message.text = text
     marks = {**({TRUNCATED_FROM: original_length} if original_length is not None else {}),
              **({MASKED: masked} if masked else {})}
