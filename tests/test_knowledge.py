@@ -1,11 +1,13 @@
 """The knowledge base of the official FAQ (data/knowledge/, actions/knowledge.py, actions/faq.py):
-the files are valid, cover every row of the official FAQ, never copy its questions, keep shared
-numbers in the facts file; the retrieval picks the entry that answers the question or gives the
-honest reply; an operator's change is served without retraining.
+the files are valid, cover every row of the official FAQ, never copy its questions or its answer
+sentences (scripts/check_knowledge.py), keep shared numbers in the facts file; the retrieval picks
+the entry that answers the question or gives the honest reply; an operator's change is served
+without retraining.
 
 The official FAQ is read from ../shared (tests may; the product never does)."""
 
 import csv
+import dataclasses
 import re
 import shutil
 import time
@@ -20,6 +22,7 @@ from actions.facts import DEFAULT_FACTS_FILE, get_facts, load_facts
 from actions.knowledge import KnowledgeError, get_knowledge, load_knowledge
 from actions.language import ENGLISH, detect_language
 from conftest import PROJECT, run_action
+from scripts import check_knowledge
 from actions.small_talk import ActionFallback, ActionOutOfScope
 
 FAQ_CSV = PROJECT.parent / "shared" / "reference" / "official-faq" / "ketenagakerjaan_faq.csv"
@@ -80,6 +83,40 @@ def test_no_example_or_title_is_a_near_copy_of_an_faq_question(kb, faq_rows):
     assert not copies, copies[:10]
 
 
+@pytest.fixture(scope="module")
+def faq_sentences():
+    assert FAQ_CSV.exists(), f"the official FAQ is expected at {FAQ_CSV}"
+    return check_knowledge.faq_sentences(FAQ_CSV)
+
+
+def test_no_answer_sentence_example_or_title_is_a_near_copy_of_the_faq(kb, faq_sentences):
+    # scripts/check_knowledge.py: answer sentences (both languages) against FAQ answer and
+    # question sentences, examples and titles against FAQ answer sentences
+    copies = check_knowledge.answer_copies(kb.entries, get_facts(), faq_sentences)
+    assert not copies, "\n".join(copies[:10])
+
+
+def test_the_answer_check_catches_a_copied_sentence_and_a_lifted_clause(kb, faq_sentences):
+    # taken from the FAQ at run time, so that no FAQ text is written into the project
+    long = [s for s in faq_sentences if s.field == "answer" and len(s.norm.split()) >= 16]
+    copied, lifted = long[0], long[1]
+    clause = " ".join(lifted.text.split()[2:14])           # 12 words out of a longer sentence
+    own = "Bapak/Ibu, kalimat ini kami tulis sendiri dan tidak mengambil teks dari FAQ resmi."
+    hits = check_knowledge.sentence_copies([copied.text.upper(), clause, own], faq_sentences)
+    assert hits[0][0].norm == copied.norm and hits[0][2] == "ratio"
+    assert check_knowledge.normalise_sentence(clause) in hits[1][0].norm
+    assert hits[1][2] == "partial_ratio"
+    assert 2 not in hits
+
+    entry = kb.entries[0]
+    answer = {**entry.answer, "id": f"Bapak/Ibu. {copied.text}"}
+    planted = dataclasses.replace(entry, answer=answer, examples=entry.examples + (clause,))
+    copies = check_knowledge.answer_copies([planted], get_facts(), faq_sentences)
+    assert len(copies) == 2, copies
+    assert all(f": {entry.id}: " in line and " ~ FAQ row " in line for line in copies)
+    assert ": answer.id: " in copies[0] and ": example: " in copies[1]
+
+
 def test_examples_are_many_varied_and_partly_english(kb):
     examples = [x for entry in kb.entries for x in entry.examples]
     assert all(len(entry.examples) >= knowledge.MIN_EXAMPLES for entry in kb.entries)
@@ -104,7 +141,7 @@ def test_every_answer_renders_in_both_languages(kb):
 # once per answer that lists them.
 SAME_VALUE_OTHER_FACT = {"Rp10juta", "Rp50juta", "Rp5juta", "Rp3juta", "Rp2juta", "Rp12juta",
                          "Rp1,5juta", "20%", "Rp13.500", "Rp600.000.", "Rp200.000,", "Rp400.000,",
-                         "Rp50.000,", "Rp300.000,", "Rp100.000,", "Rp500.000", "40%"}
+                         "Rp50.000,", "Rp300.000,", "Rp100.000,", "Rp100.000", "Rp500.000", "40%"}
 AMOUNT = re.compile(r"Rp ?\d[\d.,]*(?: ?(?:juta|miliar|ribu))?|\b\d+(?:[.,]\d+)? ?%")
 
 
