@@ -21,12 +21,29 @@ facts file, and keeps the last valid knowledge when a change is broken: an opera
 without retraining.
 
 Retrieval (`Knowledge.match`): the message and every example are normalised (lower case, chat
-spellings and Pontianak Malay to standard words: indoNLP's Kamus Alay plus LOCAL_FORMS) and turned
-into TF-IDF vectors of word 1-2-grams and character 2-5-grams (scikit-learn); an entry's score is
-the cosine similarity of its closest example. The entry is given as the answer only when its score
-reaches ANSWER_SCORE and leads the next entry by ANSWER_MARGIN (thresholds measured on held-out
-messages, docs/knowledge.md); below that, a topic recognised with TOPIC_SCORE (or named by a topic
-keyword) gets the honest "no answer to that exact question" reply.
+spellings and the local Malay of Kalbar to standard words: indoNLP's Kamus Alay, LOCAL_FORMS and
+the Malay "-e" read as "-a" where that makes a word). An entry's score (0..1) weighs three
+measures:
+
+- similarity (SIMILARITY_WEIGHT): TF-IDF vectors of word 1-2-grams and character 2-5-grams
+  (scikit-learn); the mean of the cosine of the entry's closest example and of its closer
+  centroid (its examples and answer in Indonesian, or in English);
+- coverage (COVERAGE_WEIGHT): the share of the message's words that the entry's examples, title
+  and answers use, compared by word key (the Sastrawi root of an Indonesian word, an English word
+  without its plural or past ending) and weighted by how few entries use the word; a word no
+  entry uses weighs most;
+- classifier (CLASSIFIER_WEIGHT): a linear SVM (LinearSVC, one-vs-rest, fixed seed) trained on
+  the examples and titles, over TF-IDF word 1-2-grams of their word keys; its decision value
+  mapped from -1..1 to 0..1;
+
+plus TOPIC_BONUS for the entries of a programme the message names by keyword (taken from the
+other programmes'). The best entry is the answer only when its score reaches ANSWER_SCORE, leads
+the next entry by ANSWER_MARGIN and it covers ANSWER_COVERAGE of the message: a question that
+asks for more than an entry says ("imbal hasil JHT tahun 2024 persisnya?") gets no answer. The
+weights and the gate are measured on held-out messages (tests/knowledge_holdout.yml) and by
+cross-validation (scripts/evaluate_knowledge.py --sweep). Below the gate, a topic named by a topic
+keyword, or that the three closest entries share with a score of at least TOPIC_SCORE, gets the
+honest "no answer to that exact question" reply.
 """
 
 import logging
@@ -53,16 +70,35 @@ MIN_EXAMPLES = 6
 KINDS = ("answer", "refer")
 LANGUAGES = ("id", "en")  # the order of the centroids too
 
-# Gate of the retrieval (cosine similarity of TF-IDF vectors, 0..1), measured in docs/knowledge.md.
-ANSWER_SCORE = 0.55
-ANSWER_MARGIN = 0.04
+# An entry's score for a message (0..1; see the module docstring) is the weighted sum of three
+# measures, each 0..1: the TF-IDF similarity, the coverage of the message's words by the entry's
+# texts and the classifier's confidence. Weights and gate measured on the held-out messages of
+# tests/knowledge_holdout.yml and by cross-validation (scripts/evaluate_knowledge.py --sweep).
+SIMILARITY_WEIGHT = 0.50
+COVERAGE_WEIGHT = 0.25
+CLASSIFIER_WEIGHT = 0.25
+# the gate: the best entry is the answer when its score reaches ANSWER_SCORE, leads the next
+# entry's by ANSWER_MARGIN and it covers ANSWER_COVERAGE of the message's words (a message that
+# asks for more than the entry says, "pensiun JP tahun 2026 naik?", is left unanswered). On
+# tests/knowledge_holdout.yml: right entry on 0.70 of the answerable, a wrong one on 1.5% of all
+# messages, no answer on 0.96 of the unanswerable; ANSWER_COVERAGE 0.725 would give 0.76, 2.0%
+# and 0.95 (wrong answers come first: the safer one)
+ANSWER_SCORE = 0.475
+ANSWER_MARGIN = 0.06
+ANSWER_COVERAGE = 0.775
+# a topic by score (not named by a keyword) needs this score of the three closest entries
 TOPIC_SCORE = 0.30
+# the linear SVM (scikit-learn's LinearSVC, one-vs-rest): regularisation, stopping tolerance and
+# the seed of its coordinate descent (results are the same on every build)
+CLASSIFIER_C = 1.0
+CLASSIFIER_TOLERANCE = 0.1
+CLASSIFIER_SEED = 0
 
 RELOAD_INTERVAL_SECONDS = 1.0
-# weight of the closest example in an entry's score (the rest: the entry's centroid)
+# weight of the closest example in the similarity (the rest: the entry's centroid)
 NEAREST_WEIGHT = 0.5
 # added to the score of the entries of a programme the message names by keyword, taken from the
-# entries of the other programmes (measured in docs/knowledge.md)
+# entries of the other programmes
 TOPIC_BONUS = 0.08
 PROGRAMME_TOPICS = ["jht", "jkk", "jkm", "jp", "jkp", "bpu", "bsu", "pmi"]
 
@@ -74,8 +110,17 @@ LOCAL_FORMS = {
     "gk": "tidak", "ga": "tidak", "gak": "tidak", "enggak": "tidak", "nggak": "tidak",
     "bpjstk": "bpjs ketenagakerjaan", "bpjamsostek": "bpjs ketenagakerjaan",
     "jamsostek": "bpjs ketenagakerjaan", "hp": "hp", "no": "nomor", "nmr": "nomor",
+    "keje": "kerja", "kerje": "kerja", "masok": "masuk", "gik": "lagi", "bile": "kapan",
+    "sikit": "sedikit", "bini": "istri", "nak": "mau", "jak": "saja", "sape": "siapa",
+    "gare": "gara", "ade": "ada", "same": "sama",
 }
 WORD = re.compile(r"[a-z0-9]+")
+# "bukan karena kecelakaan kerja" / "not from a work accident" is one token: without it the words
+# "kecelakaan kerja" pull a death that was not a work accident to the JKK entries.
+NOT_WORK_ACCIDENT = re.compile(
+    r"\b(?:bukan|bkn|tidak|tdk|non)\s+(?:(?:karena|krn|karna|akibat|dari|dr)\s+)?kecelaka?an\s+kerja"
+    r"|\bnot\s+(?:(?:from|due\s+to|because\s+of|caused\s+by|by|in)\s+)?(?:an?\s+)?work(?:place)?\s+accident")
+NOT_WORK_ACCIDENT_TOKEN = "bukankecelakaankerja"
 
 
 class KnowledgeError(ValueError):
@@ -129,6 +174,8 @@ class Match:
     topic: Optional[str]
     answered: bool
     ranked: List[Tuple[Entry, float]] = field(default_factory=list)
+    # the share of the message's words the best entry's texts use (see Knowledge.coverage)
+    coverage: float = 0.0
 
 
 # --- normalising text ---------------------------------------------------------------------------
@@ -144,13 +191,30 @@ def _spellings() -> Dict[str, str]:
 
 def normalise(text: str) -> str:
     """Lower-case words with chat spellings replaced by standard ones: 'sy mau klaim jht gmn' ->
-    'saya mau klaim jht bagaimana'. An English message keeps its words (the chat spellings would
-    turn 'to' into 'tapi' and 'it' into 'itu')."""
-    words = WORD.findall(text.lower())
+    'saya mau klaim jht bagaimana', 'bise ndak' -> 'bisa tidak'. An English message keeps its
+    words (the chat spellings would turn 'to' into 'tapi' and 'it' into 'itu')."""
+    words = WORD.findall(NOT_WORK_ACCIDENT.sub(f" {NOT_WORK_ACCIDENT_TOKEN} ", text.lower()))
     if detect_language(text) == ENGLISH:
         return " ".join(words)
     spellings = _spellings()
-    return " ".join(spellings.get(word, word) for word in words)
+    return " ".join(_malay(spellings.get(word, word)) for word in words)
+
+
+@lru_cache(maxsize=100_000)
+def _malay(word: str) -> str:
+    """The "-e" of the local Malay read as "-a" where that makes a word: 'bise' -> 'bisa',
+    'caranye' -> 'caranya' (a word that is a word as written stays)."""
+    from actions.lexicon import lexicon
+
+    if len(word) <= 3 or not word.endswith("e") or not word.isalpha():
+        return word
+    words = lexicon()
+    if word in words.roots or word in words.colloquial:
+        return word
+    standard = word[:-1] + "a"
+    if standard in words.roots or (word.endswith("nye") and len(word) > 5):
+        return standard
+    return word
 
 
 # --- loading and validating ---------------------------------------------------------------------
@@ -275,17 +339,49 @@ def load_entries(directory: Path, facts: Dict[str, Any],
 
 # --- retrieval ----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=100_000)
+def word_key(word: str) -> str:
+    """The form under which a word is compared for coverage: the root of an Indonesian word
+    (Sastrawi; "pencairan", "dicairin", "cairnye" -> "cair"; the "-e" of the local Malay read as
+    "-a"), an English word without its plural or past ending ("returns" -> "return"), else the
+    word itself."""
+    from actions.lexicon import lexicon
+
+    if not word.isalpha():
+        return word
+    words = lexicon()
+    forms = [word]
+    if word.endswith("e") and len(word) > 3:  # bise, caranye, selame
+        forms.append(word[:-1] + "a")
+    if word.endswith("in") and len(word) > 5:  # dicairin, diaktifin (colloquial -kan)
+        forms += [word[:-2], word[:-2] + "kan"]
+    for form in forms:
+        root = words.stem(form)
+        if root in words.roots:
+            return root
+    for form in forms[1:]:
+        if form in words.roots:
+            return form
+    if word in words.english:
+        for ending, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                return word[: -len(ending)] + replacement
+    return word
+
+
 class Knowledge:
-    """The validated entries and topics of a folder, with the retrieval index: TF-IDF vectors of
-    every example (word 1-2-grams and character 2-5-grams of the normalised text, scikit-learn)
-    and each entry's centroid over its examples and its answer in both languages."""
+    """The validated entries and topics of a folder, with the retrieval index (see the module
+    docstring): TF-IDF vectors of every example (word 1-2-grams and character 2-5-grams of the
+    normalised text) and each entry's centroids; each entry's vocabulary of word keys; the linear
+    SVM over the word keys of the examples."""
 
     def __init__(self, entries: List[Entry], topics: Dict[str, Topic]) -> None:
         import numpy
-        from scipy.sparse import csr_matrix
+        from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize
 
+        self._numpy = numpy
         self.entries, self.topics = entries, topics
         self.by_id = {e.id: e for e in entries}
         examples = [normalise(x) for e in entries for x in e.questions]
@@ -294,9 +390,11 @@ class Knowledge:
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                             token_pattern=r"\S+"),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)]
-        for vectorizer in self._vectorizers:
-            vectorizer.fit(examples + answers)
-        self._examples = self._vectors(examples)
+        # fitted and transformed in one pass (the character n-grams of the answers take most of
+        # the time)
+        vectors = normalize(hstack([v.fit_transform(examples + answers)
+                                    for v in self._vectorizers]).tocsr())
+        self._examples, answer_vectors = vectors[:len(examples)], vectors[len(examples):]
         owner = numpy.array([i for i, e in enumerate(entries) for _ in e.questions])
         # entry i's examples are rows starts[i]:starts[i + 1] of the example matrix
         self._starts = numpy.searchsorted(owner, numpy.arange(len(entries) + 1))
@@ -304,7 +402,6 @@ class Knowledge:
         # that language (an English question meets the English answer, not a mostly Indonesian
         # mixture)
         english = numpy.array([detect_language(x) == ENGLISH for e in entries for x in e.questions])
-        answer_vectors = self._vectors(answers)
         self._centroids = []
         for index, lang in enumerate(LANGUAGES):
             in_lang = english if lang == ENGLISH else ~english
@@ -313,37 +410,130 @@ class Knowledge:
                                (owner[in_lang], numpy.flatnonzero(in_lang))),
                               shape=(len(entries), len(examples)))
             self._centroids.append(normalize(pick @ self._examples
-                                             + answer_vectors[index::2]).tocsr())
-        self._numpy = numpy
+                                             + answer_vectors[index::2]).tocsc())
+        # coverage: (entries x word keys) 0/1 matrix of the keys of each entry's examples, title
+        # and answers, and each key's weight: its inverse entry frequency (a key no entry uses
+        # weighs most)
+        keyed = [" ".join(word_key(w) for w in text.split()) for text in examples]
+        keyed_answers = [" ".join(word_key(w) for w in text.split()) for text in answers]
+        self._keys: Dict[str, int] = {}
+        rows, columns = [], []
+        for i in range(len(entries)):
+            texts = keyed[self._starts[i]:self._starts[i + 1]] + keyed_answers[2 * i:2 * i + 2]
+            for key in {key for text in texts for key in text.split()}:
+                rows.append(i)
+                columns.append(self._keys.setdefault(key, len(self._keys)))
+        self._vocabulary = csr_matrix((numpy.ones(len(rows)), (rows, columns)),
+                                      shape=(len(entries), len(self._keys))).tocsc()
+        frequency = numpy.asarray(self._vocabulary.sum(axis=0)).ravel()
+        self._key_weights = numpy.log((len(entries) + 1) / (frequency + 1)) + 1
+        self._unknown_weight = float(numpy.log(len(entries) + 1) + 1)
+        self._classifier = self._train_classifier(keyed, owner)
+        self._examples = self._examples.tocsc()
+        self._topic_of = numpy.array([e.topic for e in entries])
 
-    def _vectors(self, texts: List[str]):
+    def _train_classifier(self, keyed: List[str], owner) -> Optional[Tuple[Any, Any, Any]]:
+        """(vectorizer, weights, intercepts) of a linear SVM that tells the entries apart, one
+        row of weights per entry, over TF-IDF word 1-2-grams of the word keys of the examples and
+        titles (about two seconds). None with fewer than two entries."""
+        from scipy.sparse import csr_matrix
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        numpy = self._numpy
+        if len(self.entries) < 2:
+            return None
+        vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                     token_pattern=r"\S+")
+        model = LinearSVC(C=CLASSIFIER_C, tol=CLASSIFIER_TOLERANCE, random_state=CLASSIFIER_SEED)
+        model.fit(vectorizer.fit_transform(keyed), owner)
+        weights, intercepts = model.coef_, model.intercept_
+        if len(self.entries) == 2:  # a single row for two classes: the second one's
+            weights = numpy.vstack([-weights, weights])
+            intercepts = numpy.concatenate([-intercepts, intercepts])
+        weights[numpy.abs(weights) < 1e-6] = 0.0  # kept sparse: a tenth of them are not zero
+        return vectorizer, csr_matrix(weights.T), intercepts  # features x entries
+
+    def _similarity(self, words: str):
         from scipy.sparse import hstack
         from sklearn.preprocessing import normalize
 
-        return normalize(hstack([v.transform(texts) for v in self._vectorizers]).tocsr())
+        numpy = self._numpy
+        query = normalize(hstack([v.transform([words]) for v in self._vectorizers]).tocsr())
+        # the columns of the message's n-grams only (the matrices are column-major)
+        columns, values = query.indices, query.data
+        closest = numpy.maximum.reduceat(self._examples[:, columns] @ values, self._starts[:-1])
+        centroid = numpy.maximum(*[c[:, columns] @ values for c in self._centroids])
+        return NEAREST_WEIGHT * closest + (1 - NEAREST_WEIGHT) * centroid
+
+    def _coverage(self, words: str):
+        numpy = self._numpy
+        columns, weights, total = [], [], 0.0
+        for word in words.split():
+            column = self._keys.get(word_key(word))
+            weight = self._unknown_weight if column is None else self._key_weights[column]
+            total += weight
+            if column is not None:
+                columns.append(column)
+                weights.append(weight)
+        if not columns:
+            return numpy.zeros(len(self.entries))
+        return self._vocabulary[:, columns] @ numpy.array(weights) / total
+
+    def _confidence(self, words: str):
+        numpy = self._numpy
+        if self._classifier is None:
+            return numpy.full(len(self.entries), 0.5)
+        vectorizer, weights, intercepts = self._classifier
+        query = vectorizer.transform([" ".join(word_key(w) for w in words.split())])
+        decision = (query @ weights).toarray().ravel() + intercepts
+        return numpy.clip((decision + 1) / 2, 0.0, 1.0)
+
+    def similarity(self, text: str):
+        """Every entry's TF-IDF similarity to `text` (0..1, in entry order): the mean of the
+        cosine of its closest example and of its closer centroid."""
+        return self._similarity(normalise(text))
+
+    def coverage(self, text: str):
+        """Every entry's coverage of `text` (0..1, in entry order): the share of the message's
+        words, by word key and weighted by how few entries use them, that the entry's examples,
+        title and answers use."""
+        return self._coverage(normalise(text))
+
+    def confidence(self, text: str):
+        """Every entry's classifier confidence for `text` (0..1, in entry order): the linear
+        SVM's decision value mapped from -1..1 (0.5 on the boundary between the entry and the
+        others)."""
+        return self._confidence(normalise(text))
+
+    def _score_vectors(self, text: str):
+        """(score, coverage) of every entry for `text`, in entry order."""
+        numpy = self._numpy
+        words = normalise(text)
+        coverage = self._coverage(words)
+        score = SIMILARITY_WEIGHT * self._similarity(words) + COVERAGE_WEIGHT * coverage \
+            + CLASSIFIER_WEIGHT * self._confidence(words)
+        named = list(self._named(words))
+        if named:  # "iuran jkk": JKK entries up, the other programmes' entries down
+            topics = self._topic_of
+            score = score + TOPIC_BONUS * numpy.isin(topics, named) \
+                - TOPIC_BONUS * (numpy.isin(topics, PROGRAMME_TOPICS) & ~numpy.isin(topics, named))
+        return score, coverage
 
     def scores(self, text: str) -> List[Tuple[Entry, float]]:
-        """Every entry with its score for `text` (0..1), best first: the mean of the similarity
-        of its closest example and of its centroid."""
-        numpy = self._numpy
-        query = self._vectors([normalise(text)]).toarray().ravel()  # dense: matrix x vector
-        similarities = self._examples @ query
-        closest = numpy.maximum.reduceat(similarities, self._starts[:-1])
-        centroid = numpy.maximum(*[c @ query for c in self._centroids])
-        score = NEAREST_WEIGHT * closest + (1 - NEAREST_WEIGHT) * centroid
-        named = self.named_topics(text)
-        if named:  # "iuran jkk": JKK entries up, the other programmes' entries down
-            topics = numpy.array([e.topic for e in self.entries])
-            score = score + TOPIC_BONUS * numpy.isin(topics, list(named)) \
-                - TOPIC_BONUS * (numpy.isin(topics, PROGRAMME_TOPICS) & ~numpy.isin(topics, list(named)))
-        order = numpy.argsort(-score)
+        """Every entry with its score for `text`, best first (see the module docstring)."""
+        score, _ = self._score_vectors(text)
+        order = self._numpy.argsort(-score, kind="stable")
         return [(self.entries[i], float(score[i])) for i in order]
+
+    def _named(self, words: str) -> set:
+        padded = f" {words} "
+        return {topic.key for topic in self.topics.values()
+                if any(f" {keyword} " in padded for keyword in topic.keywords)}
 
     def named_topics(self, text: str) -> set:
         """The topics keywords of the message name ('jkp', 'lapak asik')."""
-        words = f" {normalise(text)} "
-        return {topic.key for topic in self.topics.values()
-                if any(f" {keyword} " in words for keyword in topic.keywords)}
+        return self._named(normalise(text))
 
     def named_topic(self, text: str) -> Optional[str]:
         """The first topic (in topics.yml's order) a keyword of the message names, else None."""
@@ -351,13 +541,21 @@ class Knowledge:
         return next((key for key in self.topics if key in named), None)
 
     def match(self, text: str, answer_score: float = ANSWER_SCORE,
-              answer_margin: float = ANSWER_MARGIN, topic_score: float = TOPIC_SCORE) -> Match:
+              answer_margin: float = ANSWER_MARGIN, topic_score: float = TOPIC_SCORE,
+              answer_coverage: float = ANSWER_COVERAGE) -> Match:
         """The entry that answers `text`, or the topic it is about (see the module docstring)."""
-        ranked = self.scores(text)[:5]
+        score_of, coverage_of = self._score_vectors(text)
+        order = self._numpy.argsort(-score_of, kind="stable")[:5]
+        ranked = [(self.entries[i], float(score_of[i])) for i in order]
         (best, score), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
-        answered = score >= answer_score and score - runner_up >= answer_margin
-        topic = best.topic if score >= topic_score else self.named_topic(text)
-        return Match(best, score, runner_up, topic, answered, ranked)
+        coverage = float(coverage_of[order[0]])
+        answered = score >= answer_score and score - runner_up >= answer_margin \
+            and coverage >= answer_coverage
+        # a topic by score only when the close entries agree on it ("what's the capital of
+        # France?" comes close to entries of three programmes: no topic); a keyword wins
+        agreed = score >= topic_score and all(entry.topic == best.topic for entry, _ in ranked[:3])
+        topic = self.named_topic(text) or (best.topic if agreed else None)
+        return Match(best, score, runner_up, topic, answered, ranked, coverage)
 
 
 def load_knowledge(facts: Dict[str, Any], directory: Optional[Path] = None) -> Knowledge:

@@ -46,6 +46,10 @@ class Lexicon:
         self._stemmer = stemmer
         self.is_word = lru_cache(maxsize=50_000)(self._is_word)
 
+    def stem(self, token: str) -> str:
+        """Sastrawi's stem of an Indonesian word ("pencairan" -> "cair"), else the token itself."""
+        return self._stemmer.stem_word(token)
+
     def listed(self, token: str) -> bool:
         """The token itself is a root word, a colloquial spelling or an English word."""
         return token in self.roots or token in self.colloquial or token in self.english

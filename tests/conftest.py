@@ -60,3 +60,13 @@ def default_facts(monkeypatch):
     facts.reset_cache()
     yield
     facts.reset_cache()
+
+
+@pytest.fixture
+def intent_answers_only(monkeypatch):
+    """The intents' own answers only: the knowledge base neither answers a placed message first
+    (actions/faq.py KNOWLEDGE_FIRST_INTENTS) nor a message the model did not place."""
+    from actions import faq
+
+    monkeypatch.setattr(faq, "KNOWLEDGE_FIRST_INTENTS", set())
+    monkeypatch.setattr(faq, "answer_unplaced", lambda turn: None)

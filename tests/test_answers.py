@@ -21,6 +21,15 @@ from conftest import make_tracker, reply_text, run_action
 from rasa_runtime.questions import clauses, questions_in
 from rasa_sdk.executor import CollectingDispatcher
 
+
+@pytest.fixture(autouse=True)
+def own_answers(request):
+    """These tests check the intents' own answers; those marked `knowledge` run with the knowledge
+    base (actions/faq.py), which answers many of the same messages first."""
+    if request.node.get_closest_marker("knowledge") is None:
+        request.getfixturevalue("intent_answers_only")
+
+
 # --- 1. every answer.<intent>, in Indonesian and English ---------------------------------------
 
 # intent -> (Indonesian message, facts it must state), (English message, facts it must state)
@@ -966,6 +975,7 @@ def test_requirements_follow_up_in_english():
     ("jht sy kira2 nanti pas umur 56 dapet brp ya kalo gaji sy 4 juta", "belum punya jawabannya"),
     ("cuaca pontianak hari ini gmn", "Maaf, pertanyaan itu di luar yang bisa saya jawab"),
 ])
+@pytest.mark.knowledge
 def test_out_of_scope_about_social_security_is_answered_from_the_knowledge_or_honestly(message,
                                                                                         expected):
     from actions.small_talk import ActionOutOfScope
@@ -1004,15 +1014,7 @@ def _fallback_with_ranking(text, ranking):
     return " ".join(m.get("text") or "" for m in dispatcher.messages), events
 
 
-@pytest.fixture
-def without_knowledge(monkeypatch):
-    """The intents' own answers only (the knowledge base answers many fallbacks first)."""
-    from actions import faq
-
-    monkeypatch.setattr(faq, "answer_unplaced", lambda turn: None)
-
-
-def test_a_tie_between_two_agreeing_bsu_intents_is_answered(without_knowledge):
+def test_a_tie_between_two_agreeing_bsu_intents_is_answered():
     text, events = _fallback_with_ranking("who was eligible for the BSU in 2025?",
                                           [("ask_bsu_rules", 0.49), ("ask_bsu_year", 0.46)])
     assert "Permenaker 5/2025" in text and "did not understand" not in text
@@ -1024,6 +1026,6 @@ def test_a_tie_between_two_agreeing_bsu_intents_is_answered(without_knowledge):
     [("ask_bsu_rules", 0.49), ("ask_jht", 0.46)],        # two topics: not understood
     [("ask_bsu_rules", 0.30), ("ask_bsu_year", 0.28)],   # not sure of any intent
 ])
-def test_other_fallbacks_stay_not_understood(ranking, without_knowledge):
+def test_other_fallbacks_stay_not_understood(ranking):
     text, _ = _fallback_with_ranking("who was eligible for the BSU in 2025?", ranking)
     assert "did not understand" in text

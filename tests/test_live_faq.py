@@ -188,10 +188,10 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_jht_payout", "jht kamek bile bise cair kalau udah berhenti kerje?",
      ["masa tunggu 1 bulan", "Permenaker 4/2022"], []),
     ("ask_jht_partial", "msh kerja tp mau ambil sebagian jht buat beli rumah bisa ga",
-     ["minimal 10 tahun", "paling banyak 10%", "paling banyak 30%", "kepemilikan rumah",
-      "Lapak Asik"], []),
+     ["paling sedikit 10 tahun", "paling banyak 10%", "paling banyak 30%", "kepemilikan rumah",
+      "(Sumber: FAQ resmi BPJS Ketenagakerjaan, Juli 2025)"], []),
     ("ask_jht_partial", "can i take out 30 percent of my jht while still employed",
-     ["once only", "at least 10 years", "up to 10%", "up to 30% for a home"], []),
+     ["at least 10 years", "up to 10%", "up to 30% of the JHT balance for owning a home"], []),
     ("ask_jht_documents", "berkas apa aja yg hrs dibawa utk klaim jht",
      ["kartu peserta BPJS Ketenagakerjaan (KPJ)", "KTP", "bukti sudah berhenti bekerja",
       "lapakasik.bpjsketenagakerjaan.go.id"], []),
@@ -202,7 +202,8 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_jht_claim", "where can i file my JHT claim",
      ["JMO app", "Lapak Asik", "video call", "branch office", "Tracking Klaim"], []),
     ("ask_claim_status", "berapa hari sih proses klaim jht sampe cair",
-     ["tidak ada di data saya", "Tracking Klaim", "care@bpjsketenagakerjaan.go.id", "175"], []),
+     ["paling lama 5 hari", "lengkap dan benar", "aplikasi JMO",
+      "(Sumber: FAQ resmi BPJS Ketenagakerjaan, Juli 2025)"], []),
     ("ask_claim_status",
      "my jht claim was submitted weeks ago and nothing happened, how long does the process take",
      ["cannot promise a time", "Tracking Klaim", "care@bpjsketenagakerjaan.go.id"], []),
@@ -218,7 +219,7 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
       "biaya pemakaman Rp10 juta"], ["e-PLKK"]),
     ("ask_death_benefit",
      "what death benefit does the family receive when a BPJS participant passes away",
-     ["48 times", "IDR 42 million", "IDR 10 million for the funeral"], ["e-PLKK"]),
+     ["IDR 42 million", "IDR 20 million", "funeral costs of IDR 10 million"], ["e-PLKK"]),
     ("ask_scholarship", "beasiswa anak peserta bpjs tk berapa",
      ["2 anak", "Rp174 juta", "minimal 3 tahun"], ["48 kali"]),
     ("ask_scholarship", "is there a scholarship for the children of a deceased member",
@@ -248,11 +249,12 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_jmo_password", "kamek lupa password jmo bah, ape carenye",
      ['"Lupa password"', "email dan nomor KPJ", "password baru"], ["Lupa akun"]),
     ("ask_jmo_password", "I forgot my JMO password",
-     ['"Lupa password"', "email and KPJ number", "new password"], ["Lupa akun"]),
+     ["forgotten-password button", "verification code to your e-mail", "new JMO password"],
+     ["forgotten-account"]),
     ("ask_jmo_account", "lupa akun jmo, email pun lupa",
-     ['"Lupa akun"', "nomor KPJ dan NIK", '"Cari akun"'], []),
+     ["tombol lupa akun", "Kode verifikasi", "175"], []),
     ("ask_jmo_account", "forgot which JMO account I registered with",
-     ['"Lupa akun"', "KPJ number and NIK", '"Cari akun"'], []),
+     ["forgotten-account button", "verification code", "175"], []),
     ("ask_jmo_face", "verifikasi wajah di jmo gagal terus",
      ["biometrik", "cari tempat yang terang", "hadapkan wajah lurus ke kamera",
       "pegang ponsel dengan stabil"], ["Lupa password"]),
@@ -290,10 +292,10 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_bsu_year", "is there BSU in 2027",
      ["I have no BSU data for 2027", "no new BSU policy", "bsu.kemnaker.go.id"], ["IDR 600,000"]),
     ("ask_bsu_rules", "syarat dapat bsu 2025 apa aja ya",
-     ["Permenaker 5/2025", "upah paling tinggi Rp3,5 juta", "tidak menerima PKH didahulukan",
-      "Bank Syariah Indonesia"], ["12.111.906"]),
+     ["Permenaker Nomor 5 Tahun 2025", "paling banyak Rp3,5 juta", "sampai April 2025", "BSI"],
+     ["12.111.906"]),
     ("ask_bsu_rules", "who was eligible for the BSU in 2025?",
-     ["Permenaker 5/2025", "earning at most IDR 3.5 million", "who do not receive PKH come first",
+     ["Permenaker) No. 5 of 2025", "earn at most IDR 3.5 million", "up to April 2025",
       "Bank Syariah Indonesia"], ["12,111,906"]),
     # official channels: no WhatsApp number, ever
     ("ask_contact", "how can I contact BPJS Ketenagakerjaan, what's the call centre number",
@@ -423,7 +425,7 @@ MULTI = [
      ["find good light", "I have no BSU data for 2024"]),
     ("password then dead phone", ["ask_jmo_password", "ask_jmo_phone"],
      "lupa password jmo gmn? nomor hp lama sy juga udh mati",
-     ['"Lupa password"', "pembaruan data"]),
+     ["tombol lupa kata sandi", "pembaruan data"]),
 ]
 
 
@@ -449,7 +451,7 @@ FOLLOW_UPS = [
          ["ask_bsu_year"]),
         ("makasih min", ["Sama-sama"], None)]),
     ("password, then lost card, then jht documents", [
-        ("lupa password jmo sy", ['"Lupa password"'], ["ask_jmo_password"]),
+        ("lupa password jmo sy", ["tombol lupa kata sandi"], ["ask_jmo_password"]),
         ("kalau kartu peserta sy hilang gmn?", ["Kartu Digital"], ["ask_lost_card"]),
         ("trus berkas klaim jht apa aja", ["KTP", "bukti sudah berhenti bekerja"],
          ["ask_jht_documents"])]),
@@ -460,7 +462,7 @@ FOLLOW_UPS = [
         ("kalau pekerja informal iurannya brp", ["Rp16.800", "Rp36.800"], ["ask_bpu"])]),
     ("jht in english, then 'part of it'", [
         ("what's JHT anyway?", ["old-age savings"], ["ask_jht"]),
-        ("can I take part of it while I'm still working?", ["up to 10%", "up to 30% for a home"],
+        ("can I take part of it while I'm still working?", ["up to 10%", "up to 30%"],
          ["ask_jht_partial"])]),
     # a requirements follow-up leans on the FAQ topic of the conversation
     ("death benefit, then its documents", [
@@ -522,7 +524,7 @@ CLAUSES_AROUND_ONE_QUESTION = [
      ["waiting period of 1 month"], ["outside what I can answer"]),
     ("context clause answered as informal worker", "ask_migrant_worker",
      "sy mau berangkat jd TKI ke brunei, bs ikut bpjs tk ga",
-     ["pekerja migran Indonesia"], ["Rp16.800", "Bukan Penerima Upah"]),
+     ["Calon PMI dan PMI juga wajib terdaftar"], ["Rp16.800", "Bukan Penerima Upah"]),
     ("context clause answered as informal worker, Pontianak Malay", "ask_migrant_worker",
      "kamek nak kerje ke sarawak jadi pekerja migran, bise ikut bpjs tk ndak",
      ["pekerja migran Indonesia"], ["Rp16.800", "Bukan Penerima Upah"]),
@@ -539,7 +541,9 @@ def test_one_question_with_a_clause_around_it_gets_one_answer(bots, name, kind, 
                                                                must_not):
     reply = Reply(bots[NOW], new_sender(), message)
     check(reply, must, [*must_not, *foreign_facts([kind])])
-    assert len(reply.messages) == 1, f"one answer expected{reply}"
+    # one bot message (a knowledge answer's source line is a paragraph of it, which Rasa's REST
+    # channel sends as a message of its own)
+    assert len(reply.bot_texts) == 1, f"one answer expected{reply}"
 
 
 # --- the suite itself --------------------------------------------------------------------------
