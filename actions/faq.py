@@ -22,7 +22,8 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import replies
 from actions.answers import ActionAnswer
 from actions.base import ROUTERS, BotAction, Turn
-from actions.knowledge import Entry, KnowledgeError, Match, get_knowledge, render_answer
+from actions.knowledge import (Entry, KnowledgeError, Match, get_knowledge, render_answer,
+                               title_key)
 
 # Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
 TOPIC_PREFIX = "kb:"
@@ -30,8 +31,8 @@ TOPIC_PREFIX = "kb:"
 UNPLACED_INTENTS = {"nlu_fallback", "out_of_scope"}
 # Intents whose general answer (one template or one feature of the facts file) may miss what was
 # asked: a message placed in one of them gets the knowledge entry instead when one answers that
-# exact question ("dokumen klaim jht kalau pesertanya meninggal" is placed in ask_jht_documents,
-# whose answer is for a worker who stopped working). The core topics (offices, PLKK, BSU by year,
+# exact question ("berapa lama proses klaim jht" is placed in ask_claim_status, whose answer says
+# the duration is not in the data; the official FAQ's entry gives it). The core topics (offices, PLKK, BSU by year,
 # the Kalbar figures), hoax reports and small talk always keep their own answers.
 KNOWLEDGE_FIRST_INTENTS = {
     "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout",
@@ -170,11 +171,16 @@ def answer_follow_up(turn: Turn) -> Optional[List[EventType]]:
 
 
 def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
-    """For a message the model placed (the fallback actions call answer_unplaced for the rest):
-    the knowledge entry that answers exactly that question when the intent is one of
-    KNOWLEDGE_FIRST_INTENTS, else the answer to a follow-up of the last knowledge answer of an
+    """The entry whose title the message is (a tapped "did you mean ...?" button); else, for a
+    message the model placed (the fallback actions call answer_unplaced for the rest): the entry
+    that answers exactly that question when the intent is one of KNOWLEDGE_FIRST_INTENTS, else the answer to a follow-up of the last knowledge answer of an
     intent of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?"), else None to let `action` answer."""
-    if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)) or turn.intent in UNPLACED_INTENTS:
+    if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)):
+        return None
+    tapped = get_knowledge().by_title.get(title_key(turn.text))
+    if tapped is not None:  # a "did you mean ...?" button, whatever the model made of its title
+        return ActionKnowledge(tapped).answer(turn)
+    if turn.intent in UNPLACED_INTENTS:
         return None
     if turn.intent not in FOLLOW_UP_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
         return None

@@ -189,6 +189,12 @@ def _spellings() -> Dict[str, str]:
     return forms
 
 
+def title_key(text: str) -> str:
+    """A title as compared with a message: lower case, words only ('Kapan JP dibayar?' ->
+    'kapan jp dibayar')."""
+    return " ".join(WORD.findall(text.lower()))
+
+
 def normalise(text: str) -> str:
     """Lower-case words with chat spellings replaced by standard ones: 'sy mau klaim jht gmn' ->
     'saya mau klaim jht bagaimana', 'bise ndak' -> 'bisa tidak'. An English message keeps its
@@ -384,6 +390,8 @@ class Knowledge:
         self._numpy = numpy
         self.entries, self.topics = entries, topics
         self.by_id = {e.id: e for e in entries}
+        # a "did you mean ...?" button sends an entry's title back as the user's message
+        self.by_title = {title_key(e.title[lang]): e for e in entries if e.title for lang in LANGUAGES}
         examples = [normalise(x) for e in entries for x in e.questions]
         answers = [normalise(e.answer[lang]) for e in entries for lang in LANGUAGES]
         self._vectorizers = [

@@ -323,3 +323,14 @@ def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     assert figures["right_on_answerable"] >= right, figures
     assert figures["wrong_of_all"] <= wrong, figures
     assert figures["honest_on_unanswerable"] >= honest, figures
+
+
+@pytest.mark.parametrize("lang, source", [("id", "(Sumber: FAQ resmi"), ("en", "(Source: the official")])
+def test_a_tapped_did_you_mean_button_answers_its_entry_whatever_the_intent(kb, lang, source):
+    """The button sends the entry's title; the model may place it anywhere (here: the help menu)."""
+    from actions.small_talk import ActionHelp
+
+    entry = next(e for e in kb.entries if e.kind == "answer" and e.id.startswith("jp_"))
+    text = reply(entry.title[lang], "ask_help", ActionHelp())
+    assert source in text
+    assert knowledge.render_answer(entry, lang, get_facts()).splitlines()[0] in text
