@@ -321,6 +321,18 @@ def entry_files(directory: Path) -> List[Path]:
     return sorted(p for p in directory.glob("*.yml") if p.name != TOPICS_FILE_NAME)
 
 
+def check_against_facts(entries: Sequence[Entry], facts: Dict[str, Any]) -> None:
+    """Raises KnowledgeError for the first entry whose source is not a source of `facts` or whose
+    answer `facts` cannot fill."""
+    sources = {s["id"] for s in facts.get("sources") or []}
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.source not in sources:
+            raise KnowledgeError(path, entry.id, f"source {entry.source!r} is not a source of the facts file")
+        for lang in LANGUAGES:
+            _check_placeholders(entry.answer[lang], facts, path, entry.id, lang)
+
+
 def load_entries(directory: Path, facts: Dict[str, Any],
                  topics: Optional[Dict[str, Topic]] = None) -> List[Entry]:
     """Every entry of the folder, validated (KnowledgeError on the first problem)."""
@@ -598,7 +610,7 @@ def get_knowledge() -> Knowledge:
             return knowledge
         directory = knowledge_dir()
         state = _state(directory)
-        if knowledge is None or state != _cache["state"] or facts is not _cache["facts"]:
+        if knowledge is None or state != _cache["state"]:
             try:
                 knowledge = load_knowledge(facts, directory)
             except KnowledgeError as error:
@@ -606,6 +618,13 @@ def get_knowledge() -> Knowledge:
                     raise
                 logger.error("Knowledge change not loaded, keeping the last valid entries: %s",
                              error)
+        elif facts is not _cache["facts"]:
+            # the same entries: only their sources and placeholders are checked again (re-indexing
+            # takes seconds; every reload of the facts file would pay it)
+            try:
+                check_against_facts(knowledge.entries, facts)
+            except KnowledgeError as error:
+                logger.error("The facts file no longer fills the knowledge: %s", error)
         _cache.update(knowledge=knowledge, state=state, facts=facts, checked=now)
         return knowledge
 
