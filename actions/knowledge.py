@@ -22,7 +22,8 @@ without retraining.
 
 Retrieval (`Knowledge.match`): the message and every example are normalised (lower case, chat
 spellings and the local Malay of Kalbar to standard words: indoNLP's Kamus Alay, LOCAL_FORMS and
-the Malay "-e" read as "-a" where that makes a word). An entry's score (0..1) weighs three
+the Malay "-e" read as "-a" where that makes a word; an English text followed by the Indonesian
+words of its terms in glossary.yml, `Glossary`). An entry's score (0..1) weighs three
 measures:
 
 - similarity (SIMILARITY_WEIGHT): TF-IDF vectors of word 1-2-grams and character 2-5-grams
@@ -39,8 +40,9 @@ measures:
 plus TOPIC_BONUS for the entries of a programme the message names by keyword (taken from the
 other programmes'). The best entry is the answer only when its score reaches ANSWER_SCORE, leads
 the next entry by ANSWER_MARGIN and it covers ANSWER_COVERAGE of the message: a question that
-asks for more than an entry says ("imbal hasil JHT tahun 2024 persisnya?") gets no answer. The
-weights and the gate are measured on held-out messages (tests/knowledge_holdout.yml) and by
+asks for more than an entry says ("imbal hasil JHT tahun 2024 persisnya?") gets no answer; nor
+does one about a year after the entry's facts that the entry does not name ("bsu 2026?",
+`future_years`). The weights and the gate are measured on held-out messages (tests/knowledge_holdout.yml) and by
 cross-validation (scripts/evaluate_knowledge.py --sweep). Below the gate, a topic named by a topic
 keyword, or that the three closest entries share with a score of at least TOPIC_SCORE, gets the
 honest "no answer to that exact question" reply.
@@ -66,6 +68,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
 TOPICS_FILE_NAME = "topics.yml"
+# English words and phrases with the Indonesian words the examples use ("contribution": "iuran"):
+# an English message is matched with its Indonesian words too
+GLOSSARY_FILE_NAME = "glossary.yml"
+# questions on a known topic that no entry answers, by topic: learnt as "no answer here"
+NO_ANSWER_FILE_NAME = "no_answer.yml"
+NO_ANSWER_KIND = "none"
 MIN_EXAMPLES = 6
 KINDS = ("answer", "refer")
 LANGUAGES = ("id", "en")  # the order of the centroids too
@@ -88,6 +96,8 @@ ANSWER_MARGIN = 0.06
 ANSWER_COVERAGE = 0.775
 # a topic by score (not named by a keyword) needs this score of the three closest entries
 TOPIC_SCORE = 0.30
+# the closest entries a match keeps (Match.ranked: "did you mean ...?", follow-ups)
+RANKED = 5
 # the linear SVM (scikit-learn's LinearSVC, one-vs-rest): regularisation, stopping tolerance and
 # the seed of its coordinate descent (results are the same on every build)
 CLASSIFIER_C = 1.0
@@ -121,6 +131,8 @@ NOT_WORK_ACCIDENT = re.compile(
     r"\b(?:bukan|bkn|tidak|tdk|non)\s+(?:(?:karena|krn|karna|akibat|dari|dr)\s+)?kecelaka?an\s+kerja"
     r"|\bnot\s+(?:(?:from|due\s+to|because\s+of|caused\s+by|by|in)\s+)?(?:an?\s+)?work(?:place)?\s+accident")
 NOT_WORK_ACCIDENT_TOKEN = "bukankecelakaankerja"
+# a year a message names ("bsu 2026", "tahun 2025")
+YEAR = re.compile(r"\b20\d\d\b")
 
 
 class KnowledgeError(ValueError):
@@ -176,6 +188,8 @@ class Match:
     ranked: List[Tuple[Entry, float]] = field(default_factory=list)
     # the share of the message's words the best entry's texts use (see Knowledge.coverage)
     coverage: float = 0.0
+    # closest to a question no entry answers (no_answer.yml): not answered, whatever the score
+    declined: bool = False
 
 
 # --- normalising text ---------------------------------------------------------------------------
@@ -195,13 +209,16 @@ def title_key(text: str) -> str:
     return " ".join(WORD.findall(text.lower()))
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, glossary: Optional["Glossary"] = None) -> str:
     """Lower-case words with chat spellings replaced by standard ones: 'sy mau klaim jht gmn' ->
     'saya mau klaim jht bagaimana', 'bise ndak' -> 'bisa tidak'. An English message keeps its
-    words (the chat spellings would turn 'to' into 'tapi' and 'it' into 'itu')."""
+    words (the chat spellings would turn 'to' into 'tapi' and 'it' into 'itu'), followed by the
+    Indonesian words of `glossary` for its English words: 'how much is the fee' -> 'how much is
+    the fee berapa iuran'."""
     words = WORD.findall(NOT_WORK_ACCIDENT.sub(f" {NOT_WORK_ACCIDENT_TOKEN} ", text.lower()))
     if detect_language(text) == ENGLISH:
-        return " ".join(words)
+        english = " ".join(words)
+        return glossary.add_indonesian(english) if glossary else english
     spellings = _spellings()
     return " ".join(_malay(spellings.get(word, word)) for word in words)
 
@@ -221,6 +238,25 @@ def _malay(word: str) -> str:
     if standard in words.roots or (word.endswith("nye") and len(word) > 5):
         return standard
     return word
+
+
+class Glossary:
+    """English words and phrases with their Indonesian words ({"how much": "berapa"}), matched
+    whole-word in a normalised English text, the longest phrase first."""
+
+    def __init__(self, terms: Dict[str, str]) -> None:
+        self.terms = {" ".join(WORD.findall(k.lower())): " ".join(WORD.findall(v.lower()))
+                      for k, v in terms.items()}
+        phrases = sorted((k for k in self.terms if k), key=lambda k: (-len(k.split()), k))
+        self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")\b") \
+            if phrases else None
+
+    def add_indonesian(self, english: str) -> str:
+        """`english` (normalised words) followed by the Indonesian words of its terms."""
+        if self._pattern is None:
+            return english
+        found = [self.terms[m.group(0)] for m in self._pattern.finditer(english)]
+        return " ".join([english, *found]) if found else english
 
 
 # --- loading and validating ---------------------------------------------------------------------
@@ -266,6 +302,41 @@ def load_topics(directory: Path) -> Dict[str, Topic]:
                             _bilingual(item.get("summary"), path, key, "summary"),
                             tuple(k.lower() for k in keywords))
     return topics
+
+
+def load_glossary(directory: Path) -> Glossary:
+    """The glossary of glossary.yml ({"terms": {english: indonesian}}); empty without the file."""
+    path = directory / GLOSSARY_FILE_NAME
+    if not path.exists():
+        return Glossary({})
+    data = _read_yaml(path)
+    terms = data.get("terms") if isinstance(data, dict) else None
+    if not isinstance(terms, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                              for k, v in terms.items()):
+        raise KnowledgeError(path, "-", "must have a mapping 'terms' of English to Indonesian texts")
+    return Glossary(terms)
+
+
+def load_no_answer(directory: Path, topics: Dict[str, Topic]) -> List[Entry]:
+    """The questions of no_answer.yml ({"no_answer": {topic: [question, ...]}}) as one entry of
+    kind NO_ANSWER_KIND per topic (id "no_answer_<topic>", no answer): indexed with the entries,
+    never given as an answer. None without the file; KnowledgeError naming the file and topic."""
+    path = directory / NO_ANSWER_FILE_NAME
+    if not path.exists():
+        return []
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("no_answer"), dict):
+        raise KnowledgeError(path, "-", "must have a mapping 'no_answer' of topics to questions")
+    entries = []
+    for topic, questions in data["no_answer"].items():
+        if topic not in topics:
+            raise KnowledgeError(path, str(topic), f"topic {topic!r} is not in {TOPICS_FILE_NAME}")
+        if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+            raise KnowledgeError(path, topic, "must be a list of questions")
+        entries.append(Entry(f"no_answer_{topic}", topic, NO_ANSWER_KIND, (), "", "",
+                             {lang: "" for lang in LANGUAGES}, tuple(q.strip() for q in questions),
+                             str(path)))
+    return entries
 
 
 def _check_placeholders(text: str, facts: Dict[str, Any], path: Path, entry: str, lang: str) -> None:
@@ -317,8 +388,10 @@ def _entry(item: Any, path: Path, topics: Dict[str, Topic], sources: Sequence[st
 
 
 def entry_files(directory: Path) -> List[Path]:
-    """The knowledge files of a folder (every .yml but the topics), in name order."""
-    return sorted(p for p in directory.glob("*.yml") if p.name != TOPICS_FILE_NAME)
+    """The knowledge files of a folder (every .yml but the topics and the glossary), in name
+    order."""
+    return sorted(p for p in directory.glob("*.yml")
+                  if p.name not in (TOPICS_FILE_NAME, GLOSSARY_FILE_NAME, NO_ANSWER_FILE_NAME))
 
 
 def check_against_facts(entries: Sequence[Entry], facts: Dict[str, Any]) -> None:
@@ -393,7 +466,8 @@ class Knowledge:
     normalised text) and each entry's centroids; each entry's vocabulary of word keys; the linear
     SVM over the word keys of the examples."""
 
-    def __init__(self, entries: List[Entry], topics: Dict[str, Topic]) -> None:
+    def __init__(self, entries: List[Entry], topics: Dict[str, Topic],
+                 glossary: Optional[Glossary] = None, no_answer: Sequence[Entry] = ()) -> None:
         import numpy
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -401,11 +475,15 @@ class Knowledge:
 
         self._numpy = numpy
         self.entries, self.topics = entries, topics
+        self.glossary = glossary or Glossary({})
+        # the entries and the no-answer questions (load_no_answer), in index order
+        self.no_answer = list(no_answer)
+        self._indexed = indexed = entries + self.no_answer
         self.by_id = {e.id: e for e in entries}
         # a "did you mean ...?" button sends an entry's title back as the user's message
         self.by_title = {title_key(e.title[lang]): e for e in entries if e.title for lang in LANGUAGES}
-        examples = [normalise(x) for e in entries for x in e.questions]
-        answers = [normalise(e.answer[lang]) for e in entries for lang in LANGUAGES]
+        examples = [self.normalise(x) for e in indexed for x in e.questions]
+        answers = [self.normalise(e.answer[lang]) for e in indexed for lang in LANGUAGES]
         self._vectorizers = [
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                             token_pattern=r"\S+"),
@@ -415,20 +493,20 @@ class Knowledge:
         vectors = normalize(hstack([v.fit_transform(examples + answers)
                                     for v in self._vectorizers]).tocsr())
         self._examples, answer_vectors = vectors[:len(examples)], vectors[len(examples):]
-        owner = numpy.array([i for i, e in enumerate(entries) for _ in e.questions])
+        owner = numpy.array([i for i, e in enumerate(indexed) for _ in e.questions])
         # entry i's examples are rows starts[i]:starts[i + 1] of the example matrix
-        self._starts = numpy.searchsorted(owner, numpy.arange(len(entries) + 1))
+        self._starts = numpy.searchsorted(owner, numpy.arange(len(indexed) + 1))
         # one centroid per entry and language: its examples in that language and its answer in
         # that language (an English question meets the English answer, not a mostly Indonesian
         # mixture)
-        english = numpy.array([detect_language(x) == ENGLISH for e in entries for x in e.questions])
+        english = numpy.array([detect_language(x) == ENGLISH for e in indexed for x in e.questions])
         self._centroids = []
         for index, lang in enumerate(LANGUAGES):
             in_lang = english if lang == ENGLISH else ~english
             # (entries x examples) 0/1 matrix of each entry's examples in this language
             pick = csr_matrix((numpy.ones(int(in_lang.sum())),
                                (owner[in_lang], numpy.flatnonzero(in_lang))),
-                              shape=(len(entries), len(examples)))
+                              shape=(len(indexed), len(examples)))
             self._centroids.append(normalize(pick @ self._examples
                                              + answer_vectors[index::2]).tocsc())
         # coverage: (entries x word keys) 0/1 matrix of the keys of each entry's examples, title
@@ -438,19 +516,19 @@ class Knowledge:
         keyed_answers = [" ".join(word_key(w) for w in text.split()) for text in answers]
         self._keys: Dict[str, int] = {}
         rows, columns = [], []
-        for i in range(len(entries)):
+        for i in range(len(indexed)):
             texts = keyed[self._starts[i]:self._starts[i + 1]] + keyed_answers[2 * i:2 * i + 2]
             for key in {key for text in texts for key in text.split()}:
                 rows.append(i)
                 columns.append(self._keys.setdefault(key, len(self._keys)))
         self._vocabulary = csr_matrix((numpy.ones(len(rows)), (rows, columns)),
-                                      shape=(len(entries), len(self._keys))).tocsc()
+                                      shape=(len(indexed), len(self._keys))).tocsc()
         frequency = numpy.asarray(self._vocabulary.sum(axis=0)).ravel()
-        self._key_weights = numpy.log((len(entries) + 1) / (frequency + 1)) + 1
-        self._unknown_weight = float(numpy.log(len(entries) + 1) + 1)
+        self._key_weights = numpy.log((len(indexed) + 1) / (frequency + 1)) + 1
+        self._unknown_weight = float(numpy.log(len(indexed) + 1) + 1)
         self._classifier = self._train_classifier(keyed, owner)
         self._examples = self._examples.tocsc()
-        self._topic_of = numpy.array([e.topic for e in entries])
+        self._topic_of = numpy.array([e.topic for e in indexed])
 
     def _train_classifier(self, keyed: List[str], owner) -> Optional[Tuple[Any, Any, Any]]:
         """(vectorizer, weights, intercepts) of a linear SVM that tells the entries apart, one
@@ -461,14 +539,14 @@ class Knowledge:
         from sklearn.svm import LinearSVC
 
         numpy = self._numpy
-        if len(self.entries) < 2:
+        if len(self._indexed) < 2:
             return None
         vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                                      token_pattern=r"\S+")
         model = LinearSVC(C=CLASSIFIER_C, tol=CLASSIFIER_TOLERANCE, random_state=CLASSIFIER_SEED)
         model.fit(vectorizer.fit_transform(keyed), owner)
         weights, intercepts = model.coef_, model.intercept_
-        if len(self.entries) == 2:  # a single row for two classes: the second one's
+        if len(self._indexed) == 2:  # a single row for two classes: the second one's
             weights = numpy.vstack([-weights, weights])
             intercepts = numpy.concatenate([-intercepts, intercepts])
         weights[numpy.abs(weights) < 1e-6] = 0.0  # kept sparse: a tenth of them are not zero
@@ -497,39 +575,43 @@ class Knowledge:
                 columns.append(column)
                 weights.append(weight)
         if not columns:
-            return numpy.zeros(len(self.entries))
+            return numpy.zeros(len(self._indexed))
         return self._vocabulary[:, columns] @ numpy.array(weights) / total
 
     def _confidence(self, words: str):
         numpy = self._numpy
         if self._classifier is None:
-            return numpy.full(len(self.entries), 0.5)
+            return numpy.full(len(self._indexed), 0.5)
         vectorizer, weights, intercepts = self._classifier
         query = vectorizer.transform([" ".join(word_key(w) for w in words.split())])
         decision = (query @ weights).toarray().ravel() + intercepts
         return numpy.clip((decision + 1) / 2, 0.0, 1.0)
 
+    def normalise(self, text: str) -> str:
+        """`text` as the retrieval compares it (module function `normalise`, with the glossary)."""
+        return normalise(text, self.glossary)
+
     def similarity(self, text: str):
         """Every entry's TF-IDF similarity to `text` (0..1, in entry order): the mean of the
         cosine of its closest example and of its closer centroid."""
-        return self._similarity(normalise(text))
+        return self._similarity(self.normalise(text))
 
     def coverage(self, text: str):
         """Every entry's coverage of `text` (0..1, in entry order): the share of the message's
         words, by word key and weighted by how few entries use them, that the entry's examples,
         title and answers use."""
-        return self._coverage(normalise(text))
+        return self._coverage(self.normalise(text))
 
     def confidence(self, text: str):
         """Every entry's classifier confidence for `text` (0..1, in entry order): the linear
         SVM's decision value mapped from -1..1 (0.5 on the boundary between the entry and the
         others)."""
-        return self._confidence(normalise(text))
+        return self._confidence(self.normalise(text))
 
     def _score_vectors(self, text: str):
         """(score, coverage) of every entry for `text`, in entry order."""
         numpy = self._numpy
-        words = normalise(text)
+        words = self.normalise(text)
         coverage = self._coverage(words)
         score = SIMILARITY_WEIGHT * self._similarity(words) + COVERAGE_WEIGHT * coverage \
             + CLASSIFIER_WEIGHT * self._confidence(words)
@@ -543,7 +625,7 @@ class Knowledge:
     def scores(self, text: str) -> List[Tuple[Entry, float]]:
         """Every entry with its score for `text`, best first (see the module docstring)."""
         score, _ = self._score_vectors(text)
-        order = self._numpy.argsort(-score, kind="stable")
+        order = self._numpy.argsort(-score[:len(self.entries)], kind="stable")
         return [(self.entries[i], float(score[i])) for i in order]
 
     def _named(self, words: str) -> set:
@@ -553,7 +635,7 @@ class Knowledge:
 
     def named_topics(self, text: str) -> set:
         """The topics keywords of the message name ('jkp', 'lapak asik')."""
-        return self._named(normalise(text))
+        return self._named(self.normalise(text))
 
     def named_topic(self, text: str) -> Optional[str]:
         """The first topic (in topics.yml's order) a keyword of the message names, else None."""
@@ -565,24 +647,47 @@ class Knowledge:
               answer_coverage: float = ANSWER_COVERAGE) -> Match:
         """The entry that answers `text`, or the topic it is about (see the module docstring)."""
         score_of, coverage_of = self._score_vectors(text)
-        order = self._numpy.argsort(-score_of, kind="stable")[:5]
-        ranked = [(self.entries[i], float(score_of[i])) for i in order]
-        (best, score), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
-        coverage = float(coverage_of[order[0]])
-        answered = score >= answer_score and score - runner_up >= answer_margin \
-            and coverage >= answer_coverage
+        order = self._numpy.argsort(-score_of, kind="stable")[:RANKED + len(self.no_answer)]
+        first = self._indexed[order[0]]
+        real = [i for i in order if i < len(self.entries)][:RANKED]
+        # the closest entries (never a no-answer one: they are the "did you mean ...?" buttons)
+        ranked = [(self.entries[i], float(score_of[i])) for i in real]
+        (best, score) = ranked[0]
+        # the next closest, a no-answer question included: close to one, the entry is not clear
+        runner_up = float(score_of[order[1]]) if len(order) > 1 else 0.0
+        if first.kind == NO_ANSWER_KIND:  # closest to a question no entry answers
+            declined, runner_up = True, float(score_of[order[0]])
+        else:
+            declined = False
+        coverage = float(coverage_of[real[0]])
+        answered = not declined and score >= answer_score and score - runner_up >= answer_margin \
+            and coverage >= answer_coverage and not future_years(text, best)
         # a topic by score only when the close entries agree on it ("what's the capital of
-        # France?" comes close to entries of three programmes: no topic); a keyword wins
+        # France?" comes close to entries of three programmes: no topic), or the closest
+        # no-answer questions and the closest entry share it ("cuaca hari ini?" comes close to
+        # "antrian di kantor hari ini?" and to nothing else of the call centre: no topic); a
+        # keyword wins
         agreed = score >= topic_score and all(entry.topic == best.topic for entry, _ in ranked[:3])
-        topic = self.named_topic(text) or (best.topic if agreed else None)
-        return Match(best, score, runner_up, topic, answered, ranked, coverage)
+        unanswered = declined and first.topic == best.topic and score_of[order[0]] >= topic_score
+        topic = self.named_topic(text) or (best.topic if agreed or unanswered else None)
+        return Match(best, score, runner_up, topic, answered, ranked, coverage, declined)
+
+
+def future_years(text: str, entry: Entry) -> List[int]:
+    """The years `text` names that come after the entry's facts (its `as_of` year) and that its
+    title and answer do not name: "will BSU come again in 2026?" is not answered by the BSU 2025
+    entry, whatever the words share (the honest reply instead)."""
+    said = set(YEAR.findall(" ".join([*entry.answer.values(), *(entry.title or {}).values()])))
+    return sorted(int(year) for year in set(YEAR.findall(text))
+                  if int(year) > int(entry.as_of[:4]) and year not in said)
 
 
 def load_knowledge(facts: Dict[str, Any], directory: Optional[Path] = None) -> Knowledge:
     """The knowledge of `directory` (default: knowledge_dir()), validated and indexed."""
     directory = directory or knowledge_dir()
     topics = load_topics(directory)
-    return Knowledge(load_entries(directory, facts, topics), topics)
+    return Knowledge(load_entries(directory, facts, topics), topics, load_glossary(directory),
+                     load_no_answer(directory, topics))
 
 
 _lock = threading.Lock()
@@ -590,7 +695,8 @@ _cache: Dict[str, Any] = {}
 
 
 def _state(directory: Path) -> Tuple[Any, ...]:
-    files = [directory / TOPICS_FILE_NAME, *entry_files(directory)]
+    files = [directory / TOPICS_FILE_NAME, directory / GLOSSARY_FILE_NAME,
+             directory / NO_ANSWER_FILE_NAME, *entry_files(directory)]
     return (str(directory),) + tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
                                      for p in files if p.exists())
 

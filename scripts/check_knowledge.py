@@ -1,6 +1,7 @@
-"""Checks knowledge files (data/knowledge/*.yml): the schema of every entry (actions/knowledge.py),
-and, when the official FAQ is beside the project (../shared/reference/official-faq/), that nothing
-copies it ("facts carry over, sentences never do"):
+"""Checks knowledge files (data/knowledge/*.yml): the schema of every entry (actions/knowledge.py)
+and of no_answer.yml, and, when the official FAQ is beside the project
+(../shared/reference/official-faq/), that nothing copies it ("facts carry over, sentences never
+do"):
 - no example question or title is a near copy of an FAQ question (rapidfuzz ratio >=
   NEAR_COPY_RATIO);
 - no sentence of an answer (rendered, both languages) is a near copy of a sentence of an FAQ
@@ -206,6 +207,16 @@ def main(argv):
                 problems.append(f"{path}: entry '{entry.id}': example {example!r} is a near copy "
                                 f"({ratio:.0f}) of the FAQ question {question!r}")
     problems += answer_copies(entries, facts, faq_sentences())
+    if not argv:  # the questions no entry answers (no_answer.yml) must not copy the FAQ either
+        try:
+            unanswered = knowledge.load_no_answer(directory, topics)
+        except knowledge.KnowledgeError as error:
+            unanswered = []
+            problems.append(str(error))
+        for group in unanswered:
+            for text, question, ratio in near_copies(list(group.examples), questions):
+                problems.append(f"{group.path}: topic '{group.topic}': question {text!r} is a near "
+                                f"copy ({ratio:.0f}) of the FAQ question {question!r}")
     seen = {}
     for entry in entries:
         if entry.id in seen:

@@ -67,8 +67,10 @@ def default_gate() -> Dict[str, float]:
 
 
 def passes(match: knowledge.Match, gate: Dict[str, float]) -> bool:
-    """Whether the gate lets the match's entry stand as the answer (as Knowledge.match does)."""
-    return match.score >= gate["answer_score"] \
+    """Whether the gate lets the match's entry stand as the answer (as Knowledge.match does). The
+    match was made with the OPEN gate: `answered` then holds the rules that no threshold sets (a
+    year after the entry's facts, knowledge.future_years)."""
+    return match.answered and match.score >= gate["answer_score"] \
         and match.score - match.runner_up >= gate["answer_margin"] \
         and match.coverage >= gate["answer_coverage"]
 
@@ -126,7 +128,7 @@ def _without(kb: knowledge.Knowledge, examples: Dict[str, List[str]]) -> knowled
     """An index of the entries in `examples`, each with those examples only."""
     entries = [knowledge.Entry(**{**e.__dict__, "examples": tuple(examples[e.id])})
                for e in kb.entries if examples.get(e.id)]
-    return knowledge.Knowledge(entries, kb.topics)
+    return knowledge.Knowledge(entries, kb.topics, kb.glossary, kb.no_answer)
 
 
 def cross_validation(kb: knowledge.Knowledge, gates: List[Dict[str, float]],

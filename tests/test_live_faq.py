@@ -263,8 +263,9 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
      []),
     ("ask_lost_card", "kartu bpjs tk sy hilang",
      ["Kartu Digital", "nomor KPJ", "aplikasi JMO"], ["Lupa password"]),
+    # names BPJS Ketenagakerjaan: the official FAQ's entry on a lost card answers it
     ("ask_lost_card", "I lost my BPJS Ketenagakerjaan card",
-     ["Kartu Digital", "KPJ (membership) number", "JMO app"], []),
+     ["duplicate card", "digital card", "JMO app", "(Source: the official"], []),
     ("ask_jmo_phone", "nomor hp kamek yg lama udah ndak aktif, kode otp ndak masok",
      ["kode OTP tidak masuk", "pembaruan data", "175"], ["Kartu Digital"]),
     ("ask_jmo_phone", "the OTP code never arrives, my old phone number is inactive",
