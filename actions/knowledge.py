@@ -94,6 +94,11 @@ CLASSIFIER_WEIGHT = 0.25
 ANSWER_SCORE = 0.475
 ANSWER_MARGIN = 0.06
 ANSWER_COVERAGE = 0.775
+# a message of at most VAGUE_MAX_WORDS words that names no topic is answered only when one of its
+# words weighs SPECIFIC_WEIGHT or more in the coverage (used by about one entry in 20 or fewer;
+# Knowledge.vague): "kapan bisa cair" is not, "bp2mi tu apa" is
+VAGUE_MAX_WORDS = 4
+SPECIFIC_WEIGHT = 4.0
 # a topic by score (not named by a keyword) needs this score of the three closest entries
 TOPIC_SCORE = 0.30
 # the closest entries a match keeps (Match.ranked: "did you mean ...?", follow-ups)
@@ -642,6 +647,17 @@ class Knowledge:
         named = self.named_topics(text)
         return next((key for key in self.topics if key in named), None)
 
+    def vague(self, text: str) -> bool:
+        """A short message that names no topic and no word few entries use ("kapan bisa cair",
+        "dokumennya apa aja?"): it comes close to many entries and answers none alone (a
+        follow-up, read with the answer before it, may). "BP2MI tu apa" and "lupa password" are
+        not vague: few entries use "bp2mi" or "password"."""
+        words = self.normalise(text).split()
+        if len(words) > VAGUE_MAX_WORDS or self._named(" ".join(words)):
+            return False
+        columns = [self._keys.get(word_key(word)) for word in words]
+        return all(c is not None and self._key_weights[c] < SPECIFIC_WEIGHT for c in columns)
+
     def match(self, text: str, answer_score: float = ANSWER_SCORE,
               answer_margin: float = ANSWER_MARGIN, topic_score: float = TOPIC_SCORE,
               answer_coverage: float = ANSWER_COVERAGE) -> Match:
@@ -661,7 +677,8 @@ class Knowledge:
             declined = False
         coverage = float(coverage_of[real[0]])
         answered = not declined and score >= answer_score and score - runner_up >= answer_margin \
-            and coverage >= answer_coverage and not future_years(text, best)
+            and coverage >= answer_coverage and not future_years(text, best) \
+            and not self.vague(text)
         # a topic by score only when the close entries agree on it ("what's the capital of
         # France?" comes close to entries of three programmes: no topic), or the closest
         # no-answer questions and the closest entry share it ("cuaca hari ini?" comes close to
