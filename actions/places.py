@@ -11,23 +11,34 @@ How a word is told from a place
 Many village names are ordinary words ("Semangat", "Bangun", "Ladang"), and many ordinary words
 are a letter or two away from a village name ("sakit" -> Sepang, "tolong" -> Lorong). So:
 
-1. A word of the language is never typo-matched. Before a token (or a run of up to three tokens)
-   is matched with edits, it is looked up in a lexicon (actions/lexicon.py): Indonesian root words
-   and the stemmer of PySastrawi ("bulanan", "berubah" and "beneran" are words), the colloquial
-   Kamus Alay lexicon shipped by indoNLP ("bgt", "dateng"), and English words (pyspellchecker). A
-   run is typo-matched only when one of its tokens is no word, and the words in it are words of
-   the name ("sungai pinyu" -> Sungai Pinyuh). A token one letter away from a chat word of this
-   bot ("kantot", "terdekar") is that chat word. Typos allow one wrong, missing, extra or swapped
-   letter in names of five or six letters, two in seven or more (rapidfuzz's optimal string
-   alignment distance).
+1. A word of the language is not typo-matched where the message does not say a place follows.
+   Before a token (or a run of up to three tokens) is matched with edits, it is looked up in a
+   lexicon (actions/lexicon.py): Indonesian root words and the stemmer of PySastrawi ("bulanan",
+   "berubah" and "beneran" are words), the colloquial Kamus Alay lexicon shipped by indoNLP
+   ("bgt", "dateng"), and English words (pyspellchecker). A run is typo-matched when one of its
+   tokens is no word and the words in it are words of the name ("sungai pinyu" -> Sungai Pinyuh).
+   Regencies/cities, their seats and districts are the places people name most, and many of their
+   typos are words ("sangau", "sepuk", "tumang"): where the message says a place follows (it
+   answers the bot's place question or is an office request, a qualifier stands before the run,
+   it stands where an office request names its place, or after a locative word in a message that
+   is essentially the place: "sy tinggal di sangau", "kantor bpjs di sangau dimana"), a run is
+   typo-matched to one of those names whatever its words; not in "dari subuh sampe malem" or
+   "selamat pagi". A village's name is typo-matched only there ("kamek ngantok" names no Pantok).
+   A token one letter away from a chat word of this bot ("kantot", "terdekar") is that chat word
+   and never typo-matched. Typos allow one wrong, missing, extra or swapped letter in names of five
+   or six letters (villages: six), two in seven or more (rapidfuzz's optimal string alignment
+   distance), against the name as read and as written ("kayng utara": Kayong Utara, which
+   normalise() reads "kayong utara utara"); of equally close names, a regency, city or seat wins
+   over a district, a district over a village ("tangeran": Tangaran, not the village Pangeran).
 2. A name that is a word (every token of it in the lexicon itself, without stemming) matches
    only exactly, and only where the message is about a place:
    - regencies/cities and their seat towns always count (several are words too);
    - a one-word village name ("semangat", "ladang"; also a one-word partial name, see 3.:
      "dusun") counts only when the caller says the message answers the bot's place question or
-     is an office request (`expecting_place=True`), when it is qualified ("desa semangat", or
-     another place of the message contains it: "bangun, kab X"), or when it stands where an
-     office request names its place ("kantor terdekat dari bangun");
+     is an office request (`expecting_place=True`), when it is qualified ("desa semangat",
+     "kampung lauk", or another place of the message contains it: "bangun, kab X"), or when it
+     stands where an office request names its place ("kantor terdekat dari bangun"); not in
+     "sy di kuala", "kerja di istana" or "bangun pagi";
    - a district ("balai", "mandor", "tujuh belas") or a name of several words ("sungai jawi")
      counts in those cases too, and when a locative word stands before it ("sy kerja di mandor")
      or the message is essentially that place ("balai", "sungai jawi"), not in "mandor sy gak
@@ -65,6 +76,8 @@ QUALIFIERS = {
     "kecamatan": DISTRICT, "kec": DISTRICT, "kcmtn": DISTRICT, "district": DISTRICT,
     "desa": VILLAGE, "ds": VILLAGE, "kelurahan": VILLAGE, "kel": VILLAGE, "village": VILLAGE,
 }
+# Words that say a village follows but are kept in names ("Kampung Baru" is a village itself).
+VILLAGE_WORDS = {"kampung": VILLAGE, "kampong": VILLAGE}
 # Chat words: never part of a place name as the user writes it.
 CHAT_WORDS = {
     "ada", "aja", "apa", "area", "alamat", "at", "atau", "bang", "bapak", "berapa", "bisa", "bpjs",
@@ -107,6 +120,7 @@ ESSENTIAL_WORDS = set(QUALIFIERS) | LOCATIVE_WORDS | OFFICE_WORDS | {
 KIND_RANK = {REGENCY: 0, DISTRICT: 1, VILLAGE: 2}
 MAX_NGRAM = 5
 FUZZY_MIN_LENGTH = 6
+TOWN_FUZZY_MIN_LENGTH = 5  # names of towns and districts are typo-matched from five letters
 FUZZY_MAX_DISTANCE = 2
 MAX_FUZZY_RUN = 3
 POSTAL_CODE = re.compile(r"\b(7[89]\d{3})\b")
@@ -152,6 +166,15 @@ def _name_key(name: str) -> str:
     """A gazetteer name as matched: normalised, without a leading 'Kabupaten'/'Kota' (a district
     named 'X Kota' keeps its 'kota')."""
     tokens = normalise(name)
+    while len(tokens) > 1 and tokens[0] in QUALIFIERS:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def _written_key(name: str) -> str:
+    """A gazetteer name as written, without abbreviations expanded ("kayong utara")."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    tokens = re.findall(r"[a-z0-9]+", text)
     while len(tokens) > 1 and tokens[0] in QUALIFIERS:
         tokens = tokens[1:]
     return " ".join(tokens)
@@ -218,12 +241,22 @@ class PlaceIndex:
         self.by_postal_code: Dict[str, List[Place]] = {}
         for village in gazetteer.villages.values():
             self.by_postal_code.setdefault(village.postal_code, []).append(village)
-        self.longest_name = max(len(key) for key in self.by_name)
+        # regencies/cities, their seats and districts: the places people name most
+        self.towns = self.major | {key for key, places in self.by_name.items()
+                                   if any(p.kind != VILLAGE for p in places)}
+        # the forms typos are matched against: each name, and a name as written where normalise()
+        # expands it ("kayong utara" is read "kayong utara utara"; a typo of it is not expanded)
+        self.forms = {key: key for key in self.by_name}
+        names = [name for r in gazetteer.regencies.values() for name in (r.name, r.seat)]
+        names += [p.name for p in [*gazetteer.districts.values(), *gazetteer.villages.values()]]
+        for name in names:
+            self.forms.setdefault(_written_key(name), _name_key(name))
+        self.longest_name = max(len(form) for form in self.forms)
         self.deletes: Dict[str, Set[str]] = {}
-        for key in self.by_name:
-            if len(key) >= FUZZY_MIN_LENGTH:
-                for variant in _deletes(key, FUZZY_MAX_DISTANCE):
-                    self.deletes.setdefault(variant, set()).add(key)
+        for form, key in self.forms.items():
+            if len(form) >= (TOWN_FUZZY_MIN_LENGTH if key in self.towns else FUZZY_MIN_LENGTH):
+                for variant in _deletes(form, FUZZY_MAX_DISTANCE):
+                    self.deletes.setdefault(variant, set()).add(form)
         self.common = {key for key in list(self.by_name) + list(self.partial)
                        if all(self.lexicon.listed(t) or t in NAME_PARTS for t in key.split())}
 
@@ -252,20 +285,26 @@ class PlaceIndex:
                 partial[prefix] = self.gazetteer.regencies[places[0].regency_code]
         return partial
 
+    def rank(self, key: str) -> int:
+        """0 for a regency/city or seat town, 1 for a district, 2 for a village only."""
+        return 0 if key in self.major else 1 if key in self.towns else 2
+
     def by_code(self, code: str) -> Optional[Place]:
         """A place by its gazetteer code (regency 4, district 6, village 10 digits)."""
         g = self.gazetteer
         return g.regencies.get(code) or g.districts.get(code) or g.villages.get(code)
 
-    def fuzzy_keys(self, text: str) -> List[Tuple[int, str]]:
-        """Names within FUZZY_MAX_DISTANCE edits of text, as (distance, name), closest first."""
+    def fuzzy_keys(self, text: str) -> List[Tuple[int, str, str]]:
+        """Names within FUZZY_MAX_DISTANCE edits of text, as (distance, name, the form of the name
+        compared), closest first."""
         if len(text) > self.longest_name + FUZZY_MAX_DISTANCE:
             return []
         candidates: Set[str] = set()
         for variant in _deletes(text, FUZZY_MAX_DISTANCE):
             candidates |= self.deletes.get(variant, set())
-        scored = [(OSA.distance(text, key, score_cutoff=FUZZY_MAX_DISTANCE), key) for key in candidates]
-        return sorted((d, k) for d, k in scored if d <= FUZZY_MAX_DISTANCE)
+        scored = [(OSA.distance(text, form, score_cutoff=FUZZY_MAX_DISTANCE), self.forms[form], form)
+                  for form in candidates]
+        return sorted(entry for entry in scored if entry[0] <= FUZZY_MAX_DISTANCE)
 
 
 @lru_cache(maxsize=None)
@@ -312,8 +351,10 @@ class Span:
 
 
 def _qualifier_before(tokens: List[str], start: int) -> Optional[str]:
-    """The kind of place a word like 'desa' or 'kec' right before a name says it is."""
-    return QUALIFIERS.get(tokens[start - 1]) if start > 0 else None
+    """The kind of place a word like 'desa', 'kec' or 'kampung' right before a name says it is."""
+    if start == 0:
+        return None
+    return QUALIFIERS.get(tokens[start - 1]) or VILLAGE_WORDS.get(tokens[start - 1])
 
 
 def _exact_places(tokens: List[str], start: int, key: str, index: PlaceIndex) -> Optional[List[Place]]:
@@ -377,10 +418,26 @@ def _typo_limit(text: str, key: str) -> int:
     return FUZZY_MAX_DISTANCE if max(len(text), len(key)) > FUZZY_MIN_LENGTH else 1
 
 
-def _fuzzy_spans(tokens: List[str], index: PlaceIndex) -> List[Span]:
-    """The typo-tolerant match covering most tokens (then closest), among runs of up to three
-    tokens without chat words, of which one at least is no word, and whose words are words of
-    the name."""
+def _about_place(tokens: List[str], start: int, end: int, expecting_place: bool) -> bool:
+    """Tokens [start, end) stand where the message says a place is named: a qualifier stands
+    before them ("kab X", "kampung X"), they stand where an office request names its place
+    ("kantor bpjs di X"), or the message is essentially them and answers the bot's place
+    question, is an office request, or has a locative word before them ("sy tinggal di X",
+    "kalau di X?"; not "dari subuh sampe malem", nor "kantor terdekat yg sudah buka")."""
+    return (_qualifier_before(tokens, start) is not None or _office_position(tokens, start)
+            or ((expecting_place or (start > 0 and tokens[start - 1] in LOCATIVE_WORDS))
+                and _essential(tokens, set(range(start, end)))))
+
+
+def _fuzzy_spans(tokens: List[str], index: PlaceIndex, expecting_place: bool = False) -> List[Span]:
+    """The typo-tolerant match covering most tokens (then closest, then the broadest kind of
+    place), among runs of up to three tokens without chat words, not beginning with a qualifier.
+
+    A run of which one token at least is no word may match any name whose words include the
+    run's words. Where the message says a place is named (_about_place), a run may also match
+    the name of a regency, city, seat or district whatever its words ("sangau", "sepuk": words of
+    the lexicon), but for greetings, chat words and their typos; a village's name is typo-matched
+    only there ("kamek ngantok" names no village)."""
     words = index.lexicon
     no_word: Dict[int, bool] = {}
 
@@ -391,28 +448,41 @@ def _fuzzy_spans(tokens: List[str], index: PlaceIndex) -> List[Span]:
                               or _is_chat_typo(t))
         return no_word[k]
 
-    # (-tokens, distance, -len, start, end, key): most tokens, then closest, then longest name
-    best: Optional[Tuple[int, int, int, int, int, str]] = None
+    # (-tokens, distance, rank, -len, start, end, key): most tokens, then closest, then the
+    # broadest kind (a town before a district before a village), then the longest name
+    best: Optional[Tuple[int, int, int, int, int, int, str]] = None
     for i in range(len(tokens)):
         for n in range(1, MAX_FUZZY_RUN + 1):
             run = tokens[i:i + n]
-            if len(run) < n or any(w in CHAT_WORDS or w in QUALIFIERS for w in run):
+            # a qualifier may end a name ("pontianak kota"), never begin one
+            if len(run) < n or run[0] in QUALIFIERS or any(w in CHAT_WORDS for w in run):
                 break
             text = " ".join(run)
-            if len(text) < FUZZY_MIN_LENGTH - 1 or all(w in NAME_PARTS for w in run):
+            if len(text) < TOWN_FUZZY_MIN_LENGTH or all(w in NAME_PARTS for w in run):
                 continue
-            near = [(d, key) for d, key in index.fuzzy_keys(text) if d <= _typo_limit(text, key)]
-            if not near or not any(is_new(k) for k in range(i, i + n)):
+            near = [(d, key) for d, key, form in index.fuzzy_keys(text) if d <= _typo_limit(text, form)]
+            if not near:
                 continue
+            new = any(is_new(k) for k in range(i, i + n))
             known = {tokens[k] for k in range(i, i + n) if not is_new(k)}
+            about: List[bool] = []  # _about_place, computed once when needed
             for distance, key in near:
-                if known <= set(key.split()):
-                    candidate = (-n, distance, -len(key), i, i + n, key)
-                    best = min(best, candidate) if best else candidate
-                    break
+                rank = index.rank(key)
+                mistyped = known - set(key.split())  # words of the run that are not the name's
+                if mistyped & ESSENTIAL_WORDS or any(_is_chat_typo(w) for w in mistyped):
+                    continue  # "selamat" is no typo of Selakau, "kantot" none of a place
+                plain = new and not mistyped  # a token that is no word, the name's words kept
+                if rank == 2 and not plain:
+                    continue
+                if rank == 2 or not plain:
+                    about = about or [_about_place(tokens, i, i + n, expecting_place)]
+                    if not about[0]:
+                        continue
+                candidate = (-n, distance, rank, -len(key), i, i + n, key)
+                best = min(best, candidate) if best else candidate
     if not best:
         return []
-    start, end, key = best[3], best[4], best[5]
+    start, end, key = best[4], best[5], best[6]
     return [Span(start, end, key, _qualifier_before(tokens, start), index.by_name[key], fuzzy=True)]
 
 
@@ -477,7 +547,7 @@ def resolve(text: str, index: Optional[PlaceIndex] = None, *,
     kalbar_spans = [s for s in spans
                     if not s.outside and _counts(s, tokens, sure, index, expecting_place)]
     fuzzy = False
-    typo = _fuzzy_spans(tokens, index)
+    typo = _fuzzy_spans(tokens, index, expecting_place)
     # "kapuas huluu": a typo in a longer name beats the exact shorter name inside it
     longer = [s for s in kalbar_spans
               if typo and typo[0].start <= s.start and s.end <= typo[0].end

@@ -4,12 +4,16 @@ it finds the right one, and how fast.
 - false-place rate: the share of the place-free corpus (tests/place_corpus.py: NLU examples and
   holdout messages without a place annotation, and tests/data/everyday_sentences.txt) for which
   `places.resolve(text)` (expecting_place=False, as for a message in the middle of a conversation)
-  says "found" or "ambiguous"; the offenders are listed;
+  says "found" or "ambiguous"; the offenders are listed; the same with expecting_place=True (as
+  for an office request or a reply to the bot's place question), for information;
 - recall: the share of the place tests' cases (tests/test_places.py: every district, the sampled
-  villages, regencies, seat towns and abbreviations, typos, postal codes, places outside Kalbar)
-  that pass, each test function run on its inputs;
+  villages, regencies, seat towns and abbreviations, typos, typos of every regency, seat and
+  district in sentences, villages named like everyday words with and without a qualifier, postal
+  codes, places outside Kalbar) that pass, each test function run on its inputs, in all and by
+  kind;
 - the median and p95 time of `places.resolve` over messages naming places (every district and
-  regency name, a fixed sample of villages, typos and postal codes) and over the corpus, after the
+  regency name, a fixed sample of villages, typos, typos of towns in sentences and postal codes)
+  and over the corpus, after the
   index is built once (its build time is printed too).
 
 Usage: python scripts/bench_places.py [--offenders N]
@@ -22,7 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable, List, Tuple
+from typing import Callable, Dict, Iterable, List, Tuple
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -35,7 +39,10 @@ from place_corpus import Message, place_free_messages  # noqa: E402
 
 
 def place_messages() -> List[str]:
-    """Realistic messages naming places: exact, with qualifiers, with typos, postal codes."""
+    """Realistic messages naming places: exact, with qualifiers, with typos, typos of towns in
+    sentences (tests/test_places.py), postal codes."""
+    import test_places
+
     g = load_gazetteer()
     rng = random.Random(2023)
     villages = rng.sample(sorted(g.villages.values(), key=lambda p: p.code), 300)
@@ -45,14 +52,16 @@ def place_messages() -> List[str]:
     texts += [f"sy di desa {v.name.lower()}" for v in villages]
     texts += [f"kntr bpjs dkt {n[:2] + n[3:]}" for n in names if len(n) >= 6]  # one letter missing
     texts += [f"kode pos {v.postal_code}" for v in villages[:50]]
+    texts += [p.values[0] for p in test_places.TOWN_TYPO_CASES]
     return texts
 
 
-def false_places(messages: Iterable[Message]) -> List[Tuple[Message, places.Resolution]]:
+def false_places(messages: Iterable[Message], expecting_place: bool = False
+                 ) -> List[Tuple[Message, places.Resolution]]:
     """The corpus messages in which the place finder finds a Kalbar place."""
     found = []
     for message in messages:
-        result = places.resolve(message.text)
+        result = places.resolve(message.text, expecting_place=expecting_place)
         if result.status in ("found", "ambiguous"):
             found.append((message, result))
     return found
@@ -79,6 +88,17 @@ def place_test_cases() -> List[Tuple[str, Callable, tuple]]:
             + [("typos", t.test_typo_in_a_multi_word_name, a) for a in [
                 ("kapuas huluu", "Kabupaten Kapuas Hulu"), ("nanga pinho", "Nanga Pinoh"),
                 ("kec sungai pinyu", "Sungai Pinyuh"), ("kecamatan sui kakapp", "Sungai Kakap")]]
+            + [("typos of towns in sentences", t.test_town_typo_in_a_sentence, a)
+               for a in values(t.TOWN_TYPO_CASES)]
+            + [("words near towns, no place said",
+                t.test_a_word_near_a_town_is_no_town_where_no_place_is_said, (text,))
+               for text in t.WORDS_NEAR_TOWNS]
+            + [("everyday-word villages, qualified",
+                t.test_everyday_word_village_with_a_qualifier_is_the_village, (s.format(n), n))
+               for n in t.EVERYDAY_VILLAGES for s in t.QUALIFIED_SHAPES]
+            + [("everyday-word villages, not qualified",
+                t.test_everyday_word_village_without_a_qualifier_is_no_place, (s.format(n),))
+               for n in t.EVERYDAY_VILLAGES for s in t.UNQUALIFIED_SHAPES]
             + [("postal codes", t.test_postal_code_of_one_district, (c,)) for c in t.SINGLE_POSTAL]
             + [("postal codes", t.test_postal_code_of_several_districts_is_ambiguous, (c,))
                for c in t.SHARED_POSTAL]
@@ -86,17 +106,22 @@ def place_test_cases() -> List[Tuple[str, Callable, tuple]]:
                 ("jakarta", "Jakarta"), ("kuching", "Kuching"), ("saya di surabaya", "Surabaya")]])
 
 
-def recall() -> Tuple[int, int, List[str]]:
-    """(passed, cases, failures) over the place tests' cases."""
+def recall() -> Tuple[int, int, List[str], Dict[str, Tuple[int, int]]]:
+    """(passed, cases, failures, {group: (passed, cases)}) over the place tests' cases."""
     passed, failures = 0, []
+    by_group: Dict[str, Tuple[int, int]] = {}
     cases = place_test_cases()
     for group, test, args in cases:
+        ok = 0
         try:
             test(*args)
-            passed += 1
+            ok = 1
         except AssertionError:
             failures.append(f"{group}: {test.__name__}{args if len(str(args)) < 80 else args[:1]}")
-    return passed, len(cases), failures
+        passed += ok
+        done, total = by_group.get(group, (0, 0))
+        by_group[group] = (done + ok, total + 1)
+    return passed, len(cases), failures, by_group
 
 
 def timings(texts: List[str]) -> List[float]:
@@ -130,8 +155,14 @@ def main() -> None:
           f"{100 * len(wrong) / len(corpus):.2f} % (resolve(..., expecting_place=False) found a place)")
     for message, result in wrong[:args.offenders]:
         print(f"  {describe(message, result)}")
-    passed, total, failures = recall()
+    expected = false_places(corpus, expecting_place=True)
+    print(f"where a place is expected (an office request, a reply to the place question): "
+          f"{len(expected)}/{len(corpus)} = {100 * len(expected) / len(corpus):.2f} %, of them "
+          f"{sum(r.fuzzy for _, r in expected)} typo matches (a village named like a word counts there)")
+    passed, total, failures, by_group = recall()
     print(f"recall: {passed}/{total} cases of tests/test_places.py = {100 * passed / total:.2f} %")
+    for group, (done, cases) in by_group.items():
+        print(f"  {group}: {done}/{cases}")
     for failure in failures[:args.offenders]:
         print(f"  failed: {failure}")
     print(f"index built once in {build_ms:.0f} ms ({len(places.place_index().by_name)} names)")

@@ -249,6 +249,179 @@ def test_typo_in_a_multi_word_name(text, name):
     assert (result.status, codes(result), result.fuzzy) == ("found", [code], True)
 
 
+# --- 4b. typos of every regency, seat and district in sentences ---------------------------------
+#
+# Every regency/city, seat town and district name with generated typos (make_typo on its longest
+# word: a deletion, a substitution, a swap, and two edits in a word of seven letters or more), in
+# sentences people write. A typo may be a word of the lexicon ("sangau", "sepuk", "tumang"): in
+# these sentences, which say a place follows, it is still the town.
+
+TOWNS = sorted({short(r) for r in RAW["regencies"]} | {r["seat"].lower() for r in RAW["regencies"]}
+               | {d["name"].lower() for d in RAW["districts"]})
+TOWN_SHAPES = ["kantor bpjs di {} dimana", "sy tinggal di {}", "kalau di {} gmn"]
+TWO_EDITS = 3  # make_typo's kind with two edits
+VILLAGE_KEYS = {v["name"].lower() for v in RAW["villages"]}
+
+
+def town_typos(name: str) -> List[Tuple[str, int]]:
+    """(typo, make_typo kind) for a name: the longest word (the first of equals) mistyped. A typo
+    that leaves fewer than five letters in all is not made: shorter text matches nothing."""
+    words = name.split()
+    k = words.index(max(words, key=len))
+    typos = []
+    for kind in range(4):
+        if kind == TWO_EDITS and len(words[k]) < 7:
+            continue
+        typo = " ".join(words[:k] + [make_typo(words[k], kind)] + words[k + 1:])
+        if typo != name and len(typo.replace(" ", "")) >= 5:
+            typos.append((typo, kind))
+    return typos
+
+
+def genuinely_ambiguous(typo: str, name: str) -> bool:
+    """A typo no reader could resolve to this name alone: it is itself a name of the gazetteer
+    ("sekedau" is a village, "galang" a village and a word), another regency, seat or district name
+    is as close to it, or a village name is closer. (Distances: rapidfuzz's optimal string
+    alignment, the library; the place finder's own code is not used.)"""
+    from rapidfuzz.distance import OSA
+
+    if typo in ALL_KEYS:
+        return True
+    distance = OSA.distance(typo, name)
+    return (any(OSA.distance(typo, town, score_cutoff=distance) <= distance
+                for town in TOWNS if town != name)
+            or any(OSA.distance(typo, village, score_cutoff=distance - 1) < distance
+                   for village in VILLAGE_KEYS if village != name))
+
+
+def town_typo_cases() -> Tuple[List[Tuple[str, str, int]], List[Tuple[str, str]]]:
+    """([(typo, name, kind)], [(typo, name) left out as genuinely ambiguous])."""
+    cases, left_out = [], []
+    for name in TOWNS:
+        for typo, kind in town_typos(name):
+            if genuinely_ambiguous(typo, name):
+                left_out.append((typo, name))
+            else:
+                cases.append((typo, name, kind))
+    return cases, left_out
+
+
+TOWN_TYPOS, AMBIGUOUS_TOWN_TYPOS = town_typo_cases()
+TOWN_TYPO_CASES = [pytest.param(shape.format(typo), shape.format(name), id=f"{typo}|{shape[:12]}")
+                   for typo, name, _ in TOWN_TYPOS for shape in TOWN_SHAPES]
+
+
+def test_every_town_has_typos_of_every_kind():
+    assert (len(TOWNS), len({d["name"] for d in RAW["districts"]})) == (185, 173)
+    typed = collections.defaultdict(set)
+    for typo, name, kind in TOWN_TYPOS:
+        typed[name].add(kind)
+    # every name of five letters or more has typos tested (only "bika", "kubu", "ledo", "toba" and
+    # "toho" have none), nearly all of them three or four kinds
+    long_enough = [n for n in TOWNS if len(n.replace(" ", "")) >= 5]
+    assert all(typed[n] for n in long_enough), [n for n in long_enough if not typed[n]]
+    assert len(long_enough) >= len(TOWNS) - 5
+    assert sum(len(typed[n]) >= 3 for n in long_enough) >= 0.9 * len(long_enough)
+    assert collections.Counter(k for _, _, k in TOWN_TYPOS)[TWO_EDITS] >= 60
+    assert len(AMBIGUOUS_TOWN_TYPOS) <= 0.03 * len(TOWN_TYPOS), AMBIGUOUS_TOWN_TYPOS
+    # the kinds the issue names: typos that are words of the lexicon, of branch-office towns
+    assert {"sangau", "kayang utara", "tumang titi", "sepuk"} <= {t for t, _, _ in TOWN_TYPOS}
+
+
+@pytest.mark.parametrize("text,exact", TOWN_TYPO_CASES)
+def test_town_typo_in_a_sentence(text, exact):
+    expected = resolve(exact)
+    assert expected.status in ("found", "ambiguous") and not expected.fuzzy, exact
+    result = resolve(text)
+    assert (result.status, codes(result), result.fuzzy) == (expected.status, codes(expected), True), (
+        text, result.matched, [p.name for p in result.places])
+
+
+@pytest.mark.parametrize("text,code", [
+    ("kantor bpjs di sanggo dimana", "6103"), ("sy tinggal di ketpang", "6104"),
+    ("kalau di singkawan gmn", "6172"), ("kntr bpjs mempwah dmn", "6102"),
+    ("sy di sangau", "6103"), ("sangau", "6103"), ("sintan", "6105")])
+def test_branch_towns_the_issue_names(text, code):
+    result = resolve(text, expecting_place=text == "sangau")
+    assert (result.status, codes(result)) == ("found", [code]), (text, result.matched)
+
+
+WORDS_NEAR_TOWNS = [
+    "selamat pagi", "santai aja", "semangat", "hujan dari semalam", "kerja dari subuh sampe malem",
+    "jatuh dari tangga di gudang", "gunung sampah di belakang rumah", "kamek ngantok",
+    "sidang", "sangau"]
+
+
+@pytest.mark.parametrize("text", WORDS_NEAR_TOWNS)
+def test_a_word_near_a_town_is_no_town_where_no_place_is_said(text):
+    """Words one or two letters from a town (Selakau, Sandai, Pemangkat, Sekayam, Subah, Sanggau,
+    Belitang, Pantok, Siding) are typo-matched only where the message says a place follows."""
+    assert resolve(text).status == "none", (text, resolve(text).matched)
+
+
+# --- 4c. villages named like everyday words ------------------------------------------------------
+#
+# A village whose name is an everyday word is a place only where the message says so: a qualifier
+# ("desa", "kampung") before it, or the message answers the bot's question where the user is.
+
+EVERYDAY_VILLAGES = ["baru", "kuala", "padang", "lauk", "kapur", "bangun", "istana"]
+UNQUALIFIED_SHAPES = [
+    "{}", "{} min", "sy {} tau soal jht", "sy di {}", "tinggal di {} jauh dari kota",
+    "apa itu {}?", "kerja di {} dapat bpjs?", "{} sekali pelayanannya", "jht sy {} cair?",
+    "berangkat dari {} jam 7 pagi"]
+QUALIFIED_SHAPES = [
+    "desa {}", "di desa {}", "sy tinggal di desa {}", "kampung {}", "sy dari kampung {}",
+    "kantor bpjs terdekat dari desa {}", "klo di desa {} gmn", "rumah sy di desa {}",
+    "desa {} kantor terdekat dmn", "kerja di kampung {}, dapat bpjs?"]
+
+
+def test_everyday_word_villages_are_villages():
+    for name in EVERYDAY_VILLAGES:
+        kinds = {p["name"].lower() == name for p in RAW["villages"]}
+        assert True in kinds and name not in {short(r) for r in RAW["regencies"]}, name
+        assert name not in {d["name"].lower() for d in RAW["districts"]}, name
+
+
+@pytest.mark.parametrize("text", [s.format(n) for n in EVERYDAY_VILLAGES for s in UNQUALIFIED_SHAPES])
+def test_everyday_word_village_without_a_qualifier_is_no_place(text):
+    result = resolve(text)
+    assert result.status in ("none", "outside"), (text, result.matched, [p.name for p in result.places])
+
+
+@pytest.mark.parametrize("text,name", [(s.format(n), n) for n in EVERYDAY_VILLAGES for s in QUALIFIED_SHAPES])
+def test_everyday_word_village_with_a_qualifier_is_the_village(text, name):
+    """'desa X' is X; 'kampung X' is the village Kampung X where there is one ('kampung baru')."""
+    result = resolve(text)
+    assert result.status in ("found", "ambiguous"), text
+    names = {p.name.lower() for p in result.places}
+    expected = {v["name"].lower() for v in RAW["villages"]} & {name, f"kampung {name}"}
+    assert {p.kind for p in result.places} == {"village"} and names <= expected, (text, names)
+
+
+@pytest.mark.parametrize("name", [n for n in EVERYDAY_VILLAGES if n != "baru"])
+def test_everyday_word_village_answering_where_are_you(name):
+    """The reply to the bot's place question. ("baru" is left out: it is a part of many names,
+    "Kampung Baru", "Mensiap Baru", and is a place only with a qualifier.)"""
+    result = resolve(name, expecting_place=True)
+    assert result.status in ("found", "ambiguous") and {p.name.lower() for p in result.places} == {name}
+
+
+@pytest.mark.parametrize("name", EVERYDAY_VILLAGES)
+def test_fallback_button_offers_an_everyday_word_village_only_when_qualified(name, intent_answers_only):
+    from actions.small_talk import ActionFallback  # loads the knowledge base: only when needed
+
+    def offers(text: str) -> List[str]:
+        messages, _ = run_action(ActionFallback(), text, intent="nlu_fallback")
+        return [b["title"] for m in messages for b in m.get("buttons") or []
+                if b["title"].startswith("Kantor terdekat dari")]
+
+    assert offers(f"bsu sy blm cair, {name} sekali prosesnya") == []
+    assert offers(f"bsu sy blm cair padahal sy kerja di {name}") == []
+    # one village of that name: offered; several ("desa baru", "desa kuala"): none is offered
+    single = len({v["district_code"] for v in RAW["villages"] if v["name"].lower() == name}) == 1
+    assert bool(offers(f"bsu sy blm cair padahal sy kerja di desa {name}")) is single
+
+
 # --- 5. postal codes --------------------------------------------------------------------------
 
 POSTAL = collections.defaultdict(set)
