@@ -27,8 +27,8 @@ are a letter or two away from a village name ("sakit" -> Sepang, "tolong" -> Lor
    A token one letter away from a chat word of this bot ("kantot", "terdekar") is that chat word
    and never typo-matched. Typos allow one wrong, missing, extra or swapped letter in names of five
    or six letters (villages: six), two in seven or more (rapidfuzz's optimal string alignment
-   distance), against the name as read and as written ("kayng utara": Kayong Utara, which
-   normalise() reads "kayong utara utara"); of equally close names, a regency, city or seat wins
+   distance), against the name as read and as written (a typo of a name holding a word that
+   abbreviations.yml expands is compared with the name unexpanded); of equally close names, a regency, city or seat wins
    over a district, a district over a village ("tangeran": Tangaran, not the village Pangeran).
 2. A name that is a word (every token of it in the lexicon itself, without stemming) matches
    only exactly, and only where the message is about a place:
@@ -172,7 +172,7 @@ def _name_key(name: str) -> str:
 
 
 def _written_key(name: str) -> str:
-    """A gazetteer name as written, without abbreviations expanded ("kayong utara")."""
+    """A gazetteer name as written, without the abbreviations of abbreviations.yml expanded."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     tokens = re.findall(r"[a-z0-9]+", text)
     while len(tokens) > 1 and tokens[0] in QUALIFIERS:
@@ -245,7 +245,7 @@ class PlaceIndex:
         self.towns = self.major | {key for key, places in self.by_name.items()
                                    if any(p.kind != VILLAGE for p in places)}
         # the forms typos are matched against: each name, and a name as written where normalise()
-        # expands it ("kayong utara" is read "kayong utara utara"; a typo of it is not expanded)
+        # expands a word of it (a typo of the name is not expanded, so it meets the written form)
         self.forms = {key: key for key in self.by_name}
         names = [name for r in gazetteer.regencies.values() for name in (r.name, r.seat)]
         names += [p.name for p in [*gazetteer.districts.values(), *gazetteer.villages.values()]]
