@@ -49,6 +49,16 @@ KNOWLEDGE_FIRST_INTENTS = {
 # that would have replaced a right answer of the intent ("sy resign bulan lalu, kpn jht sy bs
 # dicairkan" -> the resignation documents, 0.55) stay out and those that answer better come in.
 PLACED_ANSWER_SCORE = 0.60
+# Intents whose own answer is right for what they mean, but into which the model also puts
+# questions of the official FAQ when unsure ("iuran jkk pekerja penerima upah brp persen" went to
+# the Kalbar coverage figure at 0.55): below UNSURE_CONFIDENCE the entry that clearly answers
+# (as for KNOWLEDGE_FIRST_INTENTS) replaces their answer. Places, PLKK lookups, BSU by year, hoax
+# reports and small talk are never replaced (a hoax warning must not give way to the BSU entry
+# the hoax names).
+KNOWLEDGE_WHEN_UNSURE_INTENTS = {
+    "ask_coverage", "ask_jkk", "ask_bpu", "ask_jmo", "ask_bsu", "ask_contact", "ask_jmo_face",
+    "ask_jmo_phone", "ask_plkk_definition", "ask_plkk_treatment", "ask_bpjs_kesehatan"}
+UNSURE_CONFIDENCE = 0.60
 # Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?", "klo yg
 # BPU?"): those above, "how many" questions, a place.
 FOLLOW_UP_INTENTS = KNOWLEDGE_FIRST_INTENTS | UNPLACED_INTENTS | {"ask_how_many", "inform_place"}
@@ -230,26 +240,41 @@ def answer_follow_up(turn: Turn) -> Optional[List[EventType]]:
 def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     """The entry whose title the message is (a tapped "did you mean ...?" button); else, for a
     message the model placed (the fallback actions call answer_unplaced for the rest): the entry
-    that answers exactly that question when the intent is one of KNOWLEDGE_FIRST_INTENTS, else the answer to a follow-up of the last knowledge answer of an
-    intent of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?"), else None to let `action` answer."""
+    that answers exactly that question when the intent is one of KNOWLEDGE_FIRST_INTENTS (or of
+    KNOWLEDGE_WHEN_UNSURE_INTENTS placed with a low confidence), else the answer to a follow-up of
+    the last knowledge answer of an intent of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?"), else
+    None to let `action` answer."""
     if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)):
         return None
     tapped = get_knowledge().by_title.get(title_key(turn.text))
     if tapped is not None:  # a "did you mean ...?" button, whatever the model made of its title
         return ActionKnowledge(tapped).answer(turn)
-    if turn.intent in UNPLACED_INTENTS:
-        return None
-    if turn.intent not in FOLLOW_UP_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
+    if turn.intent in UNPLACED_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
         return None
     knowledge = get_knowledge()
+    unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
+        and intent_confidence(turn) < UNSURE_CONFIDENCE
+    if turn.intent not in FOLLOW_UP_INTENTS and not unsure:
+        return None
     # a message that names no topic ("dokumennya apa aja?") is only read as a follow-up
-    if turn.intent in KNOWLEDGE_FIRST_INTENTS and knowledge.named_topic(turn.text):
+    if (turn.intent in KNOWLEDGE_FIRST_INTENTS or unsure) and knowledge.named_topic(turn.text):
         match = knowledge.match(turn.text)
         if match.answered and match.score >= PLACED_ANSWER_SCORE:
             return ActionKnowledge(match.entry).answer(turn)
+    if turn.intent not in FOLLOW_UP_INTENTS:
+        return None
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS and knowledge.match(turn.text).answered:
         return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
     return answer_follow_up(turn)
+
+
+def intent_confidence(turn: Turn) -> float:
+    """The model's confidence (0..1) in the intent of the latest message when `turn` is that
+    message, else 1.0 (one question of a multi-question message: its intent was chosen apart)."""
+    latest = turn.tracker.latest_message or {}
+    if turn.text != (latest.get("text") or ""):
+        return 1.0
+    return float((latest.get("intent") or {}).get("confidence") or 0.0)
 
 
 ROUTERS.append(route)

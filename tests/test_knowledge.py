@@ -437,3 +437,23 @@ def test_a_broken_no_answer_file_is_an_error_naming_file_and_topic(tmp_path, con
     with pytest.raises(KnowledgeError) as error:
         load_knowledge(load_facts(), folder)
     assert error.value.path.endswith("no_answer.yml") and problem in error.value.problem
+
+
+@pytest.mark.parametrize("confidence, knowledge_answer", [(0.55, True), (0.99, False)])
+def test_an_unsure_intent_gives_way_to_the_entry_that_clearly_answers(confidence, knowledge_answer):
+    """'iuran jkk ... brp persen' placed in ask_coverage (the Kalbar figures) with a low
+    confidence gets the JKK contribution entry; placed there confidently, the intent answers."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.coverage import ActionCoverage
+    from conftest import make_tracker
+
+    tracker = make_tracker("iuran jkk pekerja penerima upah brp persen", "ask_coverage")
+    tracker.latest_message["intent"]["confidence"] = confidence
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionCoverage().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert ("(Sumber: FAQ resmi" in text) == knowledge_answer, text
+    assert ("risiko sangat rendah" in text) == knowledge_answer, text
