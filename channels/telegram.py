@@ -16,8 +16,13 @@ Conversations: `telegram:<chat id>` for a private chat, `telegram:<chat id>:<use
 member of a group (channels/conversations.py), so that no context passes between users. In a group
 every answer replies to the asker's message (to the message under the pressed button for a
 button). A message the bot cannot read (a sticker, a voice note, a photo without a caption, ...)
-gets one short reply in the chat's language saying what it reads. A second tap on the same button
-within REPEATED_TAP_SECONDS is acknowledged but not answered again.
+gets one short reply in the chat's language saying what it reads; so does a shared location without
+usable coordinates. A second tap on the same button within REPEATED_TAP_SECONDS is acknowledged but
+not answered again. A tap on a button whose data the bot no longer has (a long payload kept in
+memory before a restart) gets `button_expired` and the menu.
+
+Malformed updates never raise: a message without a chat, a button without data, an unknown kind of
+update is ignored (200, nothing sent); a body that is not a JSON object gets 400.
 """
 
 import asyncio
@@ -25,6 +30,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -34,6 +40,7 @@ from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, T
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -67,10 +74,29 @@ GROUP_CHATS = ("group", "supergroup")
 UNREADABLE = ("sticker", "voice", "photo", "video", "video_note", "audio", "animation", "document",
               "contact", "dice", "poll", "game", "story", "invoice", "paid_media", "giveaway",
               "giveaway_winners", "checklist")
-# When the reply template cannot be rendered (a broken facts file stops the actions package).
-PLAIN_UNREADABLE = {
-    "id": "Maaf, saya hanya bisa membaca pesan teks, tombol pilihan, dan lokasi yang dibagikan.",
-    "en": "Sorry, I can only read text messages, the buttons and a shared location.",
+# The kind of an unreadable message that is a shared location without usable coordinates.
+BAD_LOCATION = "location"
+# Reply template for each kind of unreadable message (any other kind: `unreadable_message`).
+UNREADABLE_REPLIES = {BAD_LOCATION: "unreadable_location"}
+BUTTON_EXPIRED = "button_expired"
+# What Rasa is sent after `button_expired`: the help menu.
+MENU_PAYLOAD = COMMANDS["help"]
+LANGUAGES = ("id", "en")
+# The channel's replies when their template cannot be rendered (a broken facts file stops the
+# actions package); tests/test_telegram.py checks that they match actions/replies.yml.
+PLAIN_REPLIES = {
+    "unreadable_message": {
+        "id": "Maaf, saya hanya bisa membaca pesan teks, tombol pilihan, dan lokasi yang dibagikan.",
+        "en": "Sorry, I can only read text messages, the buttons and a shared location.",
+    },
+    "unreadable_location": {
+        "id": "Maaf, lokasi yang dibagikan tidak terbaca.",
+        "en": "Sorry, I could not read that location.",
+    },
+    BUTTON_EXPIRED: {
+        "id": "Maaf, tombol itu sudah tidak berlaku.",
+        "en": "Sorry, that button has expired.",
+    },
 }
 
 
@@ -197,9 +223,47 @@ class Incoming(NamedTuple):
     unreadable: Optional[Text] = None
 
 
-def location_text(location: Dict[Text, Any]) -> Text:
-    """A shared location as the bot reads it: {"lng": <lon>, "lat": <lat>}."""
-    return json.dumps({"lng": float(location["longitude"]), "lat": float(location["latitude"])})
+def _coordinate(value: Any, limit: float) -> Optional[float]:
+    """A coordinate as a float within [-limit, limit]; None when missing, not a number (a bool,
+    text that is no number, NaN) or out of range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and -limit <= number <= limit else None
+
+
+def location_text(location: Any) -> Optional[Text]:
+    """A shared location as the bot reads it: {"lng": <lon>, "lat": <lat>}; None when it is not
+    a mapping or a coordinate is missing, not a number or out of range."""
+    if not isinstance(location, dict):
+        return None
+    longitude, latitude = _coordinate(location.get("longitude"), 180), _coordinate(
+        location.get("latitude"), 90)
+    if longitude is None or latitude is None:
+        return None
+    return json.dumps({"lng": longitude, "lat": latitude})
+
+
+def _id(value: Any) -> Optional[Text]:
+    """A chat's or user's id as text: an integer, or text of one; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,20}", value):
+        return value
+    return None
+
+
+def _message_id(value: Any) -> Optional[int]:
+    """A message id: an integer, else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> Optional[Text]:
+    """A field that must be text: itself when it is, else None."""
+    return value if isinstance(value, str) else None
 
 
 def command_text(text: Text, bot_username: Optional[Text] = None) -> Optional[Text]:
@@ -217,40 +281,49 @@ def command_text(text: Text, bot_username: Optional[Text] = None) -> Optional[Te
 
 
 def conversation_of(chat: Dict[Text, Any], user: Optional[Dict[Text, Any]]) -> Text:
-    """telegram:<chat> for a private chat; telegram:<chat>:<user> for a member of a group."""
-    user_id = (user or {}).get("id")
+    """telegram:<chat> for a private chat; telegram:<chat>:<user> for a member of a group (`chat`
+    has a valid id)."""
+    user_id = _id((user or {}).get("id"))
     if chat.get("type") in GROUP_CHATS and user_id is not None:
-        return conversation_id(TELEGRAM, chat["id"], user_id)
-    return conversation_id(TELEGRAM, chat["id"])
+        return conversation_id(TELEGRAM, _id(chat["id"]), user_id)
+    return conversation_id(TELEGRAM, _id(chat["id"]))
 
 
 def parse_update(update: Dict[Text, Any], bot_username: Optional[Text] = None) -> Optional[Incoming]:
-    """The message of a Telegram update: a text, a shared location, a pressed button, or a message
-    the bot cannot read (`unreadable` says its kind); None for updates the bot does not answer
-    (edited messages, channel posts, service messages, another bot's command, ...)."""
+    """The message of a Telegram update: a text, a shared location, a pressed button (its
+    callback data as `text`: None when it has none), or a message the bot cannot read
+    (`unreadable` says its kind; BAD_LOCATION for a location without usable coordinates); None
+    for updates the bot does not answer (edited messages, channel posts, service messages,
+    another bot's command, unknown kinds, a message without a chat, ...). Never raises on a
+    malformed update: fields of the wrong type count as missing."""
     query = update.get("callback_query")
-    if isinstance(query, dict) and query.get("id"):
+    if isinstance(query, dict) and isinstance(query.get("id"), (str, int)) and query.get("id"):
         user = query.get("from") if isinstance(query.get("from"), dict) else {}
         message = query.get("message") if isinstance(query.get("message"), dict) else {}
         chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-        if chat.get("id") is None:
-            if user.get("id") is None:
+        if _id(chat.get("id")) is None:
+            if _id(user.get("id")) is None:
                 return None
             chat = {"id": user["id"], "type": "private"}
+        button_message = _message_id(message.get("message_id"))
         group = chat.get("type") in GROUP_CHATS
-        return Incoming(str(chat["id"]), query.get("data"), str(query["id"]),
-                        conversation_of(chat, user), message.get("message_id") if group else None,
-                        message.get("message_id"), user.get("language_code"))
+        return Incoming(_id(chat["id"]), _text(query.get("data")), str(query["id"]),
+                        conversation_of(chat, user), button_message if group else None,
+                        button_message, _text(user.get("language_code")))
     message = update.get("message")
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict) \
-            or message["chat"].get("id") is None:
+            or _id(message["chat"].get("id")) is None:
         return None
     chat, user = message["chat"], message.get("from") if isinstance(message.get("from"), dict) else {}
-    common = dict(chat_id=str(chat["id"]), conversation=conversation_of(chat, user),
-                  reply_to=message.get("message_id") if chat.get("type") in GROUP_CHATS else None,
-                  language_code=user.get("language_code"))
-    if isinstance(message.get("location"), dict):
-        return Incoming(text=location_text(message["location"]), **common)
+    common = dict(chat_id=_id(chat["id"]), conversation=conversation_of(chat, user),
+                  reply_to=_message_id(message.get("message_id"))
+                  if chat.get("type") in GROUP_CHATS else None,
+                  language_code=_text(user.get("language_code")))
+    if message.get("location") is not None:
+        location = location_text(message["location"])
+        if location is None:
+            return Incoming(text=None, unreadable=BAD_LOCATION, **common)
+        return Incoming(text=location, **common)
     text = message.get("text") or message.get("caption")
     if isinstance(text, str) and text.strip():
         text = command_text(text.strip(), bot_username)
@@ -266,16 +339,23 @@ def language_of_code(language_code: Optional[Text]) -> Optional[Text]:
     return "en" if code.startswith("en") else "id" if code.startswith(("id", "in")) else None
 
 
-def unreadable_text(lang: Text) -> Text:
-    """The `unreadable_message` reply in `lang`."""
-    lang = lang if lang in PLAIN_UNREADABLE else "id"
+def reply_text(name: Text, lang: Text) -> Text:
+    """The channel's reply `name` (a key of PLAIN_REPLIES) in `lang` from actions/replies.yml; its
+    first sentence from PLAIN_REPLIES when the template cannot be rendered."""
+    lang = lang if lang in LANGUAGES else LANGUAGES[0]
     try:
         from actions import replies
 
-        return replies.render("unreadable_message", lang)
+        return replies.render(name, lang)
     except (Exception, SystemExit) as error:  # actions/__init__ exits on a broken facts file
-        logger.error("Telegram: cannot render the unreadable_message reply (%s)", error)
-        return PLAIN_UNREADABLE[lang]
+        logger.error("Telegram: cannot render the %s reply (%s)", name, error)
+        return PLAIN_REPLIES[name][lang]
+
+
+def unreadable_text(lang: Text, kind: Optional[Text] = None) -> Text:
+    """The reply to a message the bot cannot read, of `kind` (a location without coordinates has
+    its own), in `lang`."""
+    return reply_text(UNREADABLE_REPLIES.get(kind or "", "unreadable_message"), lang)
 
 
 class RepeatedTaps:
@@ -424,10 +504,12 @@ class TelegramInput(InputChannel):
                             on_new_message: Callable[[UserMessage], Awaitable[Any]],
                             agent: Any = None) -> None:
         """Answers one update: the callback query first, then the message, through Rasa; a
-        message the bot cannot read gets the `unreadable_message` reply (`agent`: Rasa's, to
-        look up the conversation's language)."""
+        message the bot cannot read gets the `unreadable_message` reply (`unreadable_location`
+        for a location without coordinates), an expired button `button_expired` and then the
+        menu (`agent`: Rasa's, to look up the conversation's language). Raises TelegramError
+        when the Bot API fails; a malformed update is ignored, never raises."""
         update_id = update.get("update_id")
-        if update_id is not None:
+        if isinstance(update_id, int):
             if update_id in self._recent_updates:
                 return
             self._recent_updates.append(update_id)
@@ -439,7 +521,8 @@ class TelegramInput(InputChannel):
             lang = await self.language(incoming, agent)
             logger.debug("Telegram: a %s in %s: answered what the bot reads", incoming.unreadable,
                          incoming.conversation)
-            await output.send_text_message(incoming.chat_id, unreadable_text(lang))
+            await output.send_text_message(incoming.chat_id,
+                                           unreadable_text(lang, incoming.unreadable))
             return
         text = incoming.text
         if incoming.callback_id:
@@ -450,10 +533,17 @@ class TelegramInput(InputChannel):
             if self.taps.repeated((incoming.conversation, incoming.button_message, text)):
                 logger.debug("Telegram: repeated tap in %s not answered again", incoming.conversation)
                 return
-            text = self.callbacks.resolve(text) if text else None
-            if not text:
-                logger.warning("Telegram: unknown callback data in update %s", update_id)
+            if not text:  # a game's button, or no data: nothing to answer
+                logger.debug("Telegram: a button without data in %s ignored", incoming.conversation)
                 return
+            payload = self.callbacks.resolve(text)
+            if payload is None:  # a long payload kept in memory before a restart
+                lang = await self.language(incoming, agent)
+                logger.info("Telegram: an expired button in %s: the menu is shown",
+                            incoming.conversation)
+                await output.send_text_message(incoming.chat_id, reply_text(BUTTON_EXPIRED, lang))
+                payload = MENU_PAYLOAD
+            text = payload
         await on_new_message(UserMessage(text, output, incoming.conversation,
                                          input_channel=self.name()))
 
@@ -466,11 +556,11 @@ class TelegramInput(InputChannel):
             try:
                 tracker = await store.retrieve(incoming.conversation)
                 slot = tracker.get_slot("language") if tracker else None
-                if slot in PLAIN_UNREADABLE:
+                if slot in LANGUAGES:
                     return slot
             except Exception:  # noqa: BLE001 - a guess is enough here
                 logger.exception("Telegram: cannot read the language of %s", incoming.conversation)
-        return language_of_code(incoming.language_code) or "id"
+        return language_of_code(incoming.language_code) or LANGUAGES[0]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The webhook's routes."""
@@ -485,12 +575,17 @@ class TelegramInput(InputChannel):
             refused = self.refusal(request.headers.get(SECRET_HEADER))
             if refused:
                 return response.json({"status": refused[1]}, status=refused[0])
-            update = request.json
+            try:
+                update = request.json
+            except InvalidUsage:  # not JSON
+                update = None
             if not isinstance(update, dict):
                 return response.json({"status": "not an update"}, status=400)
             try:
                 await self.handle_update(update, on_new_message,
                                          getattr(request.app.ctx, "agent", None))
+            except TelegramError as error:  # the Bot API failed: no traceback, it is not ours
+                logger.warning("Telegram: update %s: %s", update.get("update_id"), error)
             except Exception:  # answered 200 all the same, or Telegram would resend it forever
                 logger.exception("Telegram: update %s failed", update.get("update_id"))
             return response.json({"status": "ok"})

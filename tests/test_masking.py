@@ -1,6 +1,10 @@
 """Personal data masked before NLU and storage (rasa_runtime/masking.py, docs/security.md): each
-pattern, what must stay as it is, the hook in input_limits, and the privacy note of the actions.
-The live channels and the stored rows are in tests/test_masking_live.py."""
+pattern, what must stay as it is, the hook in input_limits, and the privacy note of the actions;
+then property tests (hypothesis) over generated formats in every separator, both ways, and the
+patterns' bounds. The live channels and the stored rows are in tests/test_masking_live.py."""
+
+import re
+import time
 
 import pytest
 from rasa.core.channels.channel import UserMessage
@@ -139,3 +143,241 @@ def test_the_note_is_given_once_per_conversation(monkeypatch):
     messages, _ = run_action(ActionFallback(), "nik [NIK]", intent="nlu_fallback",
                              metadata={"masked": ["NIK"]})
     assert not any(PRIVACY["id"] in m["text"] for m in messages)
+
+
+# --- every separator people use, property-tested (issue 19 item 4) -------------------------------
+
+import sre_constants  # noqa: E402 - this part's own imports
+import sre_parse  # noqa: E402
+import unicodedata  # noqa: E402
+
+from hypothesis import assume, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from rasa_runtime import masking  # noqa: E402
+
+# every Unicode space (category Zs: plain, non-breaking U+00A0, narrow U+202F, thin U+2009, ...),
+# a tab and the zero-width spaces a copied text may hold
+SPACE_CHARS = [chr(c) for c in range(0x3001) if unicodedata.category(chr(c)) == "Zs"] + [
+    "\t", "\u200b", "\ufeff"]
+OTHER_SEPARATORS = [".", "-", "/", "\u2010", "\u2011", "\u2013", "\u2014", "\u2212", " - ", ". ",
+                    " / ", "--", "\u00a0-\u00a0"]
+SEPARATORS = st.one_of(st.text(alphabet=SPACE_CHARS, min_size=1, max_size=3),  # several spaces
+                       st.sampled_from(OTHER_SEPARATORS))
+BEFORE = st.sampled_from(["", "nik saya ", "NIK: ", "no ", "ini ", "data\u00a0", "(", "kpj:"])
+AFTER = st.sampled_from(["", " ya", ", makasih", ".", "?", ")", "\u00a0min", "\n"])
+CONNECTORS = st.sampled_from([" dan ", ", ", " lalu ", "; ", " atau ", "\n", " bayar "])
+SETTINGS = settings(max_examples=300, deadline=None)
+
+# how people group a NIK (16 digits) and a KPJ number (11 digits)
+NIK_LAYOUTS = [[16], [4, 4, 4, 4], [6, 6, 4], [2, 2, 2, 6, 4], [6, 10], [4, 6, 6], [1] * 16]
+KPJ_LAYOUTS = [[11], [4, 4, 3], [3, 4, 4], [2, 3, 6], [5, 6], [3, 3, 5]]
+
+
+def digit_string(size):
+    return st.text(alphabet="0123456789", min_size=size, max_size=size)
+
+
+@st.composite
+def grouped(draw, digits, layout, same=False):
+    """`digits` cut by `layout` (group sizes), joined by any separators (`same`: one separator
+    throughout), as a list of groups and the text."""
+    groups, position = [], 0
+    for size in layout:
+        groups.append(digits[position:position + size])
+        position += size
+    separator = draw(SEPARATORS)
+    text = groups[0] + "".join((separator if same else draw(SEPARATORS)) + group
+                               for group in groups[1:])
+    return groups, text
+
+
+def masked_as(draw, text, token):
+    before, after = draw(BEFORE), draw(AFTER)
+    return before + text + after, before + token + after
+
+
+def years_only(groups):
+    return all(masking.YEAR.fullmatch(g) for g in groups)
+
+
+@st.composite
+def niks(draw):
+    digits = draw(digit_string(16))
+    groups, text = draw(grouped(digits, draw(st.sampled_from(NIK_LAYOUTS))))
+    assume(not years_only(groups) and not masking._counting(groups))
+    return masked_as(draw, text, "[NIK]")
+
+
+@st.composite
+def kpjs(draw):
+    digits = draw(digit_string(11))
+    assume(not digits.startswith(("0", "62")))  # those read as a phone number: masked all the same
+    groups, text = draw(grouped(digits, draw(st.sampled_from(KPJ_LAYOUTS))))
+    assume(not masking._counting(groups))
+    return masked_as(draw, text, "[KPJ]")
+
+
+@st.composite
+def accounts(draw):
+    size = draw(st.sampled_from([10, 12, 13, 14, 15]))  # 11 and 16 digits are a KPJ and a NIK
+    digits = draw(digit_string(size))
+    assume(not digits.startswith(("0", "62")))
+    layout, left = [], size
+    while left:
+        layout.append(min(left, draw(st.integers(3, 7))))
+        left -= layout[-1]
+    assume(layout[-1] >= 3 and not all(g == 3 for g in layout[1:]))  # not 1.234.567.890 (an amount)
+    groups, text = draw(grouped(digits, layout, same=True))  # as written on a bank book
+    assume(not years_only(groups) and not masking.DECIMAL.fullmatch(text))  # "123.4567890" is kept
+    return masked_as(draw, text, "[REKENING]")
+
+
+@st.composite
+def mobiles(draw):
+    prefix = draw(st.sampled_from(["0", "62", "+62"]))
+    number = "8" + draw(digit_string(1)) + draw(digit_string(draw(st.integers(7, 10))))
+    assume(len(prefix.lstrip("+")) + len(number) <= 14)
+    cuts = sorted(draw(st.sets(st.integers(2, len(number) - 1), max_size=4)))
+    parts = [number[a:b] for a, b in zip([0] + cuts, cuts + [len(number)])]
+    text = prefix + draw(st.sampled_from(["", *SPACE_CHARS[:2], "-"])) + parts[0] + "".join(
+        draw(SEPARATORS) + part for part in parts[1:])
+    return masked_as(draw, text, "[TELEPON]")
+
+
+@st.composite
+def landlines(draw):
+    area = draw(st.sampled_from(["0561", "0562", "0564", "021", "0534", "0565"]))
+    local = str(draw(st.integers(2, 9))) + draw(digit_string(draw(st.integers(4, 7))))
+    assume(9 <= len(area) + len(local) <= 14)
+    cut = draw(st.integers(max(2, len(local) - 4), min(4, len(local) - 2)))  # 73 4567, 734 567
+    local_text = local[:cut] + (draw(SEPARATORS) + local[cut:] if local[cut:] else "")
+    head = draw(st.sampled_from([area, f"({area})", "+62" + area[1:]]))
+    return masked_as(draw, head + draw(SEPARATORS) + local_text, "[TELEPON]")
+
+
+def test_a_landline_in_dotted_groups_is_no_amount():
+    assert mask("021.200.000") == ("[TELEPON]", ["TELEPON"])
+
+
+@st.composite
+def emails(draw):
+    local = draw(st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,20}", fullmatch=True))
+    labels = draw(st.lists(st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}", fullmatch=True),
+                           min_size=1, max_size=3))
+    tld = draw(st.sampled_from(["id", "com", "co.id", "go.id", "org"]))
+    space = draw(st.sampled_from(SPACE_CHARS))
+    return f"email{space}{local}@{'.'.join(labels)}.{tld}{space}ya", f"email{space}[EMAIL]{space}ya"
+
+
+@pytest.mark.parametrize("strategy, kind", [(niks(), "NIK"), (kpjs(), "KPJ"),
+                                            (accounts(), "REKENING"), (mobiles(), "TELEPON"),
+                                            (landlines(), "TELEPON"), (emails(), "EMAIL")],
+                         ids=["NIK", "KPJ", "account", "mobile", "landline", "email"])
+def test_personal_data_is_masked_in_any_separator(strategy, kind):
+    @SETTINGS
+    @given(strategy)
+    def check(case):
+        text, expected = case
+        assert mask(text) == (expected, [kind])
+
+    check()
+
+
+# what must stay: dates, times, amounts, postal codes, years and short numbers, in any separator
+
+
+@st.composite
+def dates(draw):
+    day, month = draw(st.integers(1, 31)), draw(st.integers(1, 12))
+    year = draw(st.integers(1950, 2035))
+    pad = draw(st.booleans())
+    d, m = (f"{day:02d}", f"{month:02d}") if pad else (str(day), str(month))
+    y = draw(st.sampled_from([str(year), f"{year % 100:02d}"]))
+    separator = draw(SEPARATORS)
+    if draw(st.booleans()) and len(y) == 4:
+        return separator.join([y, m, d])
+    return separator.join([d, m, y])
+
+
+@st.composite
+def times(draw):
+    hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+    return "%02d%s%02d" % (hour, draw(st.sampled_from([".", ":"])), minute)
+
+
+@st.composite
+def amounts(draw):
+    value = draw(st.integers(1000, 10**13))
+    dotted = f"{value:,}".replace(",", ".")
+    currency = draw(st.sampled_from(["Rp", "Rp ", "Rp.", "rp", "IDR ", "Rp\u00a0"]))
+    return draw(st.sampled_from([currency + dotted, dotted, currency + str(value),
+                                 f"{value} rupiah", str(value % 10**8)]))
+
+
+KEPT_ITEMS = st.one_of(
+    dates(), times(), amounts(),
+    st.builds(lambda date, space, time: date + space + time, dates(),
+              st.sampled_from([" ", "\u00a0", " jam "]), times()),
+    st.integers(78111, 79999).map(str),  # postal codes
+    st.integers(1950, 2035).map(str),  # years
+    st.lists(st.integers(1990, 2030).map(str), min_size=2, max_size=5).map(" ".join),
+    st.integers(0, 10**8 - 1).map(str))  # short numbers: 8 digits at most
+
+
+@SETTINGS
+@given(st.lists(KEPT_ITEMS, min_size=1, max_size=5), CONNECTORS)
+@example(["17/01/2023", "17-01-2023", "Rp 1.500.000", "600.000", "78121", "2023", "08.00"], ", ")
+@example(["17\u00a001\u00a02023 08.00", "1.500.000.000", "Rp\u202f1500000000"], " dan ")
+def test_dates_amounts_postal_codes_years_times_and_short_numbers_stay(items, connector):
+    text = "tgl " + connector.join(items) + " ya"
+    assert mask(text) == (text, [])
+
+
+@SETTINGS
+@given(st.lists(KEPT_ITEMS, min_size=1, max_size=3), niks(), CONNECTORS)
+@example(["Rp 1.000"], ("0000000000000000", "[NIK]"), "\n")  # "Rp" on the next line: no amount
+def test_in_one_message_the_nik_is_masked_and_the_rest_stays(items, nik, connector):
+    text, masked = nik
+    message = connector.join(items) + " nik " + text + connector + connector.join(items)
+    expected = connector.join(items) + " nik " + masked + connector + connector.join(items)
+    assert mask(message) == (expected, ["NIK"])
+
+
+def test_every_unicode_space_separates_groups():
+    for space in SPACE_CHARS:
+        assert mask(f"nik 6171{space}0123{space}4567{space}0001") == ("nik [NIK]", ["NIK"]), hex(
+            ord(space))
+
+
+def unbounded_repeats(tree):
+    """The unbounded repetitions (*, +, {n,}) in a parsed pattern."""
+    found = []
+    for op, value in tree:
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            if value[1] == sre_constants.MAXREPEAT:
+                found.append((op, value[0]))
+        for item in value if isinstance(value, (tuple, list)) else []:
+            for sub in item if isinstance(item, list) else [item]:
+                if isinstance(sub, sre_parse.SubPattern):
+                    found += unbounded_repeats(sub)
+    return found
+
+
+def test_every_pattern_is_bounded():
+    patterns = [value for value in vars(masking).values() if isinstance(value, re.Pattern)]
+    patterns += masking.PHONES
+    assert len(patterns) > 10
+    for pattern in patterns:
+        assert unbounded_repeats(sre_parse.parse(pattern.pattern, pattern.flags)) == [], \
+            pattern.pattern
+
+
+@pytest.mark.parametrize("text", ["7" * 4000, "1 " * 2000, "1." * 2000, "12-" * 1333, "a" * 3999 + "@",
+                                  "0812 " * 800, "6171\u00a0" * 800, "1/" * 2000])
+def test_long_inputs_are_masked_in_linear_time(text):
+    """A guard against a pattern gone quadratic (4,000 characters, what input_limits masks):
+    milliseconds are measured in `make bench`; here only seconds fail."""
+    started = time.perf_counter()
+    mask(text)
+    assert time.perf_counter() - started < 1.0

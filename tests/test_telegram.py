@@ -4,6 +4,7 @@ every call. Each live test asserts the Bot API calls an update causes."""
 
 import asyncio
 import itertools
+import logging
 import os
 import sqlite3
 import subprocess
@@ -15,9 +16,9 @@ import pytest
 import requests
 
 import fake_telegram
-from channels.telegram import (UNREADABLE, BotApi, CallbackStore, Incoming, RepeatedTaps,
-                               TelegramError, TelegramInput, TelegramOutput, parse_update,
-                               settings, split_text)
+from channels.telegram import (PLAIN_REPLIES, UNREADABLE, BotApi, CallbackStore, Incoming,
+                               RepeatedTaps, TelegramError, TelegramInput, TelegramOutput,
+                               parse_update, settings, split_text)
 from fake_telegram import TOKEN, FakeBotApi, callback, message
 from servers import LOGS, PROJECT, action_server, rasa_server, say
 
@@ -471,3 +472,194 @@ def test_in_a_group_answers_reply_to_the_asker_and_members_keep_their_own_contex
                   message_id=504))
     sent = api.recorded("sendMessage")
     assert sent and all(p.get("reply_parameters", {}).get("message_id") == 504 for p in sent)
+
+
+# Malformed updates and expired buttons (issue 19 item 6)
+
+EXPIRED_REPLY = {"id": "Maaf, tombol itu sudah tidak berlaku.", "en": "Sorry, that button has expired."}
+BAD_LOCATION_REPLY = {"id": "Maaf, lokasi yang dibagikan tidak terbaca.",
+                      "en": "Sorry, I could not read that location."}
+HELP_REPLY = {"id": "Saya bisa membantu Anda", "en": "I can help you with"}
+EXPIRED_DATA = "cb:" + "0" * 24  # a long payload's key from before a restart
+
+
+def private(chat: int, **fields: Any) -> Dict[str, Any]:
+    """A message in a private chat with only `fields` besides the chat and the sender."""
+    return {"message": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"},
+                        "from": {"id": chat, "is_bot": False, "first_name": "Tester"}, **fields}}
+
+
+# (update, what the bot does: "ignored", "bad location" or the text Rasa is sent)
+MALFORMED = {
+    "location without longitude": (private(7, location={"latitude": -0.02}), "bad location"),
+    "location without latitude": (private(7, location={"longitude": 109.33}), "bad location"),
+    "location with text coordinates": (private(7, location={"latitude": "utara",
+                                                            "longitude": "barat"}), "bad location"),
+    "location with null coordinates": (private(7, location={"latitude": None,
+                                                            "longitude": None}), "bad location"),
+    "location with a list": (private(7, location={"latitude": [1], "longitude": {"x": 1}}),
+                             "bad location"),
+    "location with true": (private(7, location={"latitude": True, "longitude": 109.33}),
+                           "bad location"),
+    "location out of range": (private(7, location={"latitude": 200, "longitude": 109.33}),
+                              "bad location"),
+    "location not an object": (private(7, location="di sini"), "bad location"),
+    "location empty": (private(7, location={}), "bad location"),
+    "location as numeric text": (private(7, location={"latitude": "-0.02", "longitude": "109.33"}),
+                                 '{"lng": 109.33, "lat": -0.02}'),
+    "message without text": (private(7), "ignored"),
+    "message with a number as text": (private(7, text=42), "ignored"),
+    "message with a list as text": (private(7, text=["halo"]), "ignored"),
+    "message without chat": ({"message": {"message_id": 1, "date": 0, "text": "halo"}}, "ignored"),
+    "message with chat null": ({"message": {"message_id": 1, "chat": None, "text": "halo"}},
+                               "ignored"),
+    "message with a chat id that is no number": (
+        {"message": {"message_id": 1, "chat": {"id": {"x": 1}}, "text": "halo"}}, "ignored"),
+    "message with a chat without id": ({"message": {"message_id": 1, "chat": {}, "text": "halo"}},
+                                       "ignored"),
+    "message not an object": ({"message": "halo"}, "ignored"),
+    "message null": ({"message": None}, "ignored"),
+    "message with a text id and language": (
+        {"message": {"message_id": {"x": 1}, "chat": {"id": 7, "type": "supergroup"},
+                     "from": {"id": [8], "language_code": 5}, "text": "apa itu jmo"}},
+        "apa itu jmo"),
+    "callback without data": ({"callback_query": {"id": "q1", "from": {"id": 7},
+                                                  "message": {"message_id": 3,
+                                                              "chat": {"id": 7}}}}, "ignored"),
+    "callback with a number as data": ({"callback_query": {"id": "q2", "from": {"id": 7},
+                                                           "data": 5}}, "ignored"),
+    "callback without message": ({"callback_query": {"id": "q3", "from": {"id": 7},
+                                                      "data": "/ask_jmo"}}, "/ask_jmo"),
+    "callback without message and sender": ({"callback_query": {"id": "q4", "data": "/ask_jmo"}},
+                                            "ignored"),
+    "callback without id": ({"callback_query": {"data": "/ask_jmo", "from": {"id": 7}}}, "ignored"),
+    "callback not an object": ({"callback_query": "x"}, "ignored"),
+    "callback with a message id that is an object": (
+        {"callback_query": {"id": "q5", "from": {"id": 7}, "data": "/ask_jmo",
+                            "message": {"message_id": {"a": 1}, "chat": {"id": 7}}}}, "/ask_jmo"),
+    "poll answer": ({"poll_answer": {"poll_id": "1", "option_ids": [0]}}, "ignored"),
+    "chat member": ({"my_chat_member": {"chat": {"id": 7}}}, "ignored"),
+    "inline query": ({"inline_query": {"id": "1", "query": "jmo"}}, "ignored"),
+    "empty update": ({}, "ignored"),
+    "update id that is an object": ({"update_id": {"a": 1}}, "ignored"),
+}
+
+
+class RecordingApi:
+    """A Bot API that records its calls and answers ok."""
+
+    def __init__(self) -> None:
+        self.calls: List[Any] = []
+
+    async def call(self, method: str, **params: Any) -> Any:
+        self.calls.append((method, params))
+        return True
+
+
+def handled(update: Dict[str, Any], channel: Optional[TelegramInput] = None):
+    """(the Bot API calls, the texts sent to Rasa) for one update handled by the channel."""
+    channel = channel or TelegramInput(token=TOKEN, secret_token=SECRET)
+    api = channel.api = RecordingApi()
+    sent: List[str] = []
+
+    async def on_new_message(message):
+        sent.append(message.text)
+
+    asyncio.run(channel.handle_update(update, on_new_message))
+    return api.calls, sent
+
+
+@pytest.mark.parametrize("update, outcome", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_a_malformed_update_is_answered_or_ignored_without_a_traceback(update, outcome, caplog):
+    calls, sent = handled(update)
+    texts = [params["text"] for method, params in calls if method == "sendMessage"]
+    if outcome == "ignored":
+        assert sent == [] and texts == []
+    elif outcome == "bad location":
+        assert sent == [] and len(texts) == 1 and texts[0].startswith(BAD_LOCATION_REPLY["id"])
+    else:
+        assert sent == [outcome] and texts == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_the_channel_replies_match_the_reply_templates():
+    from actions import replies
+
+    for name, plain in PLAIN_REPLIES.items():
+        for lang, text in plain.items():
+            assert replies.render(name, lang).startswith(text), (name, lang)
+
+
+@pytest.mark.parametrize("language_code, lang", [(None, "id"), ("id", "id"), ("en-US", "en")])
+def test_an_expired_button_says_so_in_the_users_language_and_shows_the_menu(language_code, lang):
+    update = callback(7, EXPIRED_DATA, "q-expired")
+    if language_code:
+        update["callback_query"]["from"]["language_code"] = language_code
+    calls, sent = handled(update)
+    assert calls[0] == ("answerCallbackQuery", {"callback_query_id": "q-expired"})
+    assert calls[1][0] == "sendMessage" and calls[1][1]["chat_id"] == 7
+    assert calls[1][1]["text"].startswith(EXPIRED_REPLY[lang])
+    assert sent == ["/ask_help"]  # the menu, from the help action
+
+
+def test_a_double_tap_on_an_expired_button_is_answered_once():
+    channel = TelegramInput(token=TOKEN, secret_token=SECRET)
+    first = handled(callback(7, EXPIRED_DATA, "q-a", message_id=9), channel)
+    second = handled(callback(7, EXPIRED_DATA, "q-b", message_id=9), channel)
+    assert first[1] == ["/ask_help"] and second == ([("answerCallbackQuery",
+                                                       {"callback_query_id": "q-b"})], [])
+
+
+def rasa_log_since(position: int) -> str:
+    return (LOGS / f"rasa-{RASA_PORT}.log").read_text(errors="replace")[position:]
+
+
+def rasa_log_size() -> int:
+    return len((LOGS / f"rasa-{RASA_PORT}.log").read_text(errors="replace"))
+
+
+def test_malformed_updates_get_200_and_no_traceback_on_the_live_bot(api):
+    start = rasa_log_size()
+    for name, (update, _) in MALFORMED.items():
+        assert post(update).status_code == 200, name
+    time.sleep(0.5)
+    log = rasa_log_since(start)
+    assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize("body", [b"not json", b"{", b"null", b"[]", b'"update"', b"42", b""],
+                         ids=["text", "broken", "null", "list", "string", "number", "empty"])
+def test_a_body_that_is_no_json_object_gets_400_and_no_traceback(api, body):
+    start = rasa_log_size()
+    response = requests.post(WEBHOOK, data=body, timeout=30,
+                             headers={fake_telegram.SECRET_HEADER: SECRET,
+                                      "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert api.calls == []
+    log = rasa_log_since(start)
+    assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+
+
+def test_a_location_without_coordinates_gets_a_reply_in_the_chats_language(api):
+    chat = next(CHAT_IDS)
+    assert post(message(chat, location={"latitude": -0.02})).status_code == 200
+    assert sent_text(api, chat).startswith(BAD_LOCATION_REPLY["id"])
+    chat = next(CHAT_IDS)
+    post(message(chat, "hello, what is the JMO app"))
+    api.reset()
+    post(message(chat, location={"latitude": "north", "longitude": "west"}))
+    assert sent_text(api, chat).startswith(BAD_LOCATION_REPLY["en"])
+
+
+@pytest.mark.parametrize("lang, first", [("id", "halo min, apa itu jmo"),
+                                         ("en", "hello, what is the JMO app")])
+def test_an_expired_button_on_the_live_bot_says_so_and_shows_the_menu(api, lang, first):
+    chat = next(CHAT_IDS)
+    post(message(chat, first))
+    api.reset()
+    assert post(callback(chat, EXPIRED_DATA, f"tap-{next(QUERY_IDS)}")).status_code == 200
+    assert api.recorded("answerCallbackQuery")
+    sent = api.recorded("sendMessage")
+    assert sent[0]["text"].startswith(EXPIRED_REPLY[lang]), sent
+    assert HELP_REPLY[lang] in sent_text(api, chat)
+    assert {"/ask_nearest_office", "/ask_jmo"} <= set(callback_data(api))
