@@ -310,7 +310,7 @@ def test_a_placed_new_question_after_a_knowledge_answer_is_not_a_follow_up():
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
     # of docs/knowledge.md; fresh2 was never used to tune anything (its errors never read)
-    ("knowledge_holdout_fresh2.yml", (0.63, 0.015, 0.96)),
+    ("knowledge_holdout_fresh2.yml", (0.62, 0.016, 0.95)),
     ("knowledge_holdout_fresh.yml", (0.69, 0.016, 0.95)),
     ("knowledge_holdout.yml", (0.76, 0.023, 0.93)),
 ])
