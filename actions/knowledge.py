@@ -127,7 +127,7 @@ LOCAL_FORMS = {
     "jamsostek": "bpjs ketenagakerjaan", "hp": "hp", "no": "nomor", "nmr": "nomor",
     "keje": "kerja", "kerje": "kerja", "masok": "masuk", "gik": "lagi", "bile": "kapan",
     "sikit": "sedikit", "bini": "istri", "nak": "mau", "jak": "saja", "sape": "siapa",
-    "gare": "gara", "ade": "ada", "same": "sama",
+    "gare": "gara", "ade": "ada", "same": "sama", "bedenye": "bedanya",
 }
 WORD = re.compile(r"[a-z0-9]+")
 # "bukan karena kecelakaan kerja" / "not from a work accident" is one token: without it the words
