@@ -79,8 +79,9 @@ BRACKETED_PHONE = re.compile(_START + r"\(" + _SEP + r"(?:\+62" + _SEP + r"|0)[2
 RUN = re.compile(_START + rf"\+?\d{{1,{MAX_GROUP_DIGITS}}}(?:{SEP}\d{{1,{MAX_GROUP_DIGITS}}})"
                  rf"{{0,{MAX_GROUPS - 1}}}" + _END)
 # a whole run that is a phone number (digits counted apart: PHONE_DIGITS)
+MOBILE = re.compile(r"(?:\+62|62|0)" + _SEP + r"8\d(?:" + _SEP + r"\d){7,10}")
 PHONES = [
-    re.compile(r"(?:\+62|62|0)" + _SEP + r"8\d(?:" + _SEP + r"\d){7,10}"),
+    MOBILE,
     re.compile(r"(?:\+62" + _SEP + r"|0)[2-9]\d{1,3}" + _SEP + r"\d{2,4}" + _SEP + r"\d{2,4}"),
 ]
 PHONE_DIGITS = range(9, 15)
@@ -175,9 +176,12 @@ def classify(text: str, start: int, end: int, payload: bool = False
     """The run text[start:end] as (start, end, kind or None for kept) spans: the whole run, or
     its parts when it holds several numbers."""
     found = text[start:end]
+    digits = _digits(found)
+    # a mobile number first: "080.0000000" reads as a decimal too
+    if digits in PHONE_DIGITS and MOBILE.fullmatch(found):
+        return [(start, end, PHONE)]
     if _kept(text, start, end):
         return [(start, end, None)]
-    digits = _digits(found)
     if digits in PHONE_DIGITS and any(phone.fullmatch(found) for phone in PHONES):
         return [(start, end, PHONE)]
     if digits in COUNT_KINDS:

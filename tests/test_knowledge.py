@@ -403,10 +403,14 @@ def test_a_glossary_without_terms_is_an_error_naming_the_file(tmp_path):
 # --- questions no entry answers (no_answer.yml) ----------------------------------------------------
 
 def test_a_question_like_a_no_answer_one_gets_the_honest_reply_with_its_topic(kb):
-    """The no-answer questions are learnt, never answered: a personal balance lookup is declined
-    (the entry on where to see the balance comes close) and its topic kept for the honest reply."""
+    """The no-answer questions are learnt, never answered: why one person's claim was rejected is
+    declined (entries on JHT claims come close) and its topic kept for the honest reply."""
+    for text in ("min kenapa pengajuan jht kamek ditolak kemarin", "why did they reject my JHT claim?"):
+        match = kb.match(text)
+        assert match.declined and not match.answered and match.topic == "jht", (text, match.entry.id)
+    # a balance lookup: not answered either (the entry on where to see it comes as close)
     match = kb.match("tolong cekkan saldo jht kamek, nik 6171xxxxxxxxxxxx")
-    assert match.declined and not match.answered and match.topic == "jht"
+    assert not match.answered and match.topic == "jht"
     assert all(entry.kind != knowledge.NO_ANSWER_KIND for entry, _ in match.ranked)
     assert "no_answer_jht" not in kb.by_id  # never an entry: no answer, no button
 

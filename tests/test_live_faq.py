@@ -528,7 +528,7 @@ CLAUSES_AROUND_ONE_QUESTION = [
      ["Calon PMI dan PMI juga wajib terdaftar"], ["Rp16.800", "Bukan Penerima Upah"]),
     ("context clause answered as informal worker, Pontianak Malay", "ask_migrant_worker",
      "kamek nak kerje ke sarawak jadi pekerja migran, bise ikut bpjs tk ndak",
-     ["pekerja migran Indonesia"], ["Rp16.800", "Bukan Penerima Upah"]),
+     ["Calon PMI dan PMI juga wajib terdaftar"], ["Rp16.800", "Bukan Penerima Upah"]),
     ("decimal comma splits a hoax", "report_hoax",
      "ada pesan wa katanya bsu cair 1,2 juta cek nama di http://bsu-cair2026.info/cek beneran kah?",
      ["tidak bisa memastikan", "Jangan klik tautannya"],

@@ -167,7 +167,9 @@ SEPARATORS = st.one_of(st.text(alphabet=SPACE_CHARS, min_size=1, max_size=3),  #
 BEFORE = st.sampled_from(["", "nik saya ", "NIK: ", "no ", "ini ", "data\u00a0", "(", "kpj:"])
 AFTER = st.sampled_from(["", " ya", ", makasih", ".", "?", ")", "\u00a0min", "\n"])
 CONNECTORS = st.sampled_from([" dan ", ", ", " lalu ", "; ", " atau ", "\n", " bayar "])
-SETTINGS = settings(max_examples=300, deadline=None)
+# derandomized: the same examples on every run, so a red CI is the code, never the draw (to
+# explore further, run once with derandomize=False and pin what it finds with a plain test)
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
 
 # how people group a NIK (16 digits) and a KPJ number (11 digits)
 NIK_LAYOUTS = [[16], [4, 4, 4, 4], [6, 6, 4], [2, 2, 2, 6, 4], [6, 10], [4, 6, 6], [1] * 16]
@@ -254,6 +256,13 @@ def landlines(draw):
     local_text = local[:cut] + (draw(SEPARATORS) + local[cut:] if local[cut:] else "")
     head = draw(st.sampled_from([area, f"({area})", "+62" + area[1:]]))
     return masked_as(draw, head + draw(SEPARATORS) + local_text, "[TELEPON]")
+
+
+def test_a_mobile_number_with_one_dot_is_no_decimal():
+    """Found by the property test: a mobile number of two groups reads as a decimal too."""
+    assert mask("080.0000000") == ("[TELEPON]", ["TELEPON"])
+    assert mask("hp sy 081.234567890") == ("hp sy [TELEPON]", ["TELEPON"])
+    assert mask("nilainya 3.14 dan 123.4567890") == ("nilainya 3.14 dan 123.4567890", [])
 
 
 def test_a_landline_in_dotted_groups_is_no_amount():
