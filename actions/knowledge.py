@@ -18,7 +18,9 @@ An entry is one question a worker asks, answered in Indonesian and English from 
 the problem (missing source, one language only, too few examples, a placeholder the facts file
 does not have). `get_knowledge` re-reads the folder within a second or two of a change, like the
 facts file, and keeps the last valid knowledge when a change is broken: an operator adds an entry
-without retraining.
+without retraining. Beside the entries: topics.yml (the topics), glossary.yml (English terms with
+their Indonesian words, `Glossary`) and no_answer.yml (questions on a topic that no entry answers,
+`load_no_answer`: indexed with the entries, a message closest to one is declined).
 
 Retrieval (`Knowledge.match`): the message and every example are normalised (lower case, chat
 spellings and the local Malay of Kalbar to standard words: indoNLP's Kamus Alay, LOCAL_FORMS and
