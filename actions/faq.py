@@ -256,6 +256,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         and intent_confidence(turn) < UNSURE_CONFIDENCE
     if turn.intent not in FOLLOW_UP_INTENTS and not unsure:
         return None
+    match = None  # the message alone, matched once when needed
     # a message that names no topic ("dokumennya apa aja?") is only read as a follow-up
     if (turn.intent in KNOWLEDGE_FIRST_INTENTS or unsure) and knowledge.named_topic(turn.text):
         match = knowledge.match(turn.text)
@@ -263,7 +264,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             return ActionKnowledge(match.entry).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS:
         return None
-    if turn.intent not in HONEST_FOLLOW_UP_INTENTS and knowledge.match(turn.text).answered:
+    if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered:
         return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
     return answer_follow_up(turn)
 
