@@ -26,15 +26,11 @@ update is ignored (200, nothing sent); a body that is not a JSON object gets 400
 """
 
 import asyncio
-import hashlib
 import hmac
-import json
 import logging
-import math
 import os
 import re
-import time
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Text, Tuple
 
 import aiohttp
@@ -44,6 +40,10 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.common import (BAD_LOCATION, BUTTON_EXPIRED, LANGUAGES, MENU_PAYLOAD,
+                             PLAIN_REPLIES, UNREADABLE_REPLIES, ButtonPayloads, RepeatedTaps,
+                             conversation_language, location_text, reply_text, unreadable_text)
+from channels.common import split_text as split_chunks
 from channels.conversations import TELEGRAM, conversation_id, local_id
 
 logger = logging.getLogger(__name__)
@@ -62,42 +62,17 @@ ENVIRONMENT = {
 MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_DATA = 64
 # Telegram commands and the intent payload each one sends to the bot.
-COMMANDS = {"start": "/greet", "help": "/ask_help"}
+COMMANDS = {"start": "/greet", "help": MENU_PAYLOAD}
 COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(?=\s|$)")
 REQUEST_TIMEOUT_SECONDS = 30
 RECENT_UPDATES = 1000
-# A second tap on the same button within this many seconds is not answered again.
-REPEATED_TAP_SECONDS = 5.0
 GROUP_CHATS = ("group", "supergroup")
 # Kinds of message the bot cannot read: each gets the `unreadable_message` reply. Service messages
 # (a member joined, a pinned message, ...) get nothing.
 UNREADABLE = ("sticker", "voice", "photo", "video", "video_note", "audio", "animation", "document",
               "contact", "dice", "poll", "game", "story", "invoice", "paid_media", "giveaway",
               "giveaway_winners", "checklist")
-# The kind of an unreadable message that is a shared location without usable coordinates.
-BAD_LOCATION = "location"
-# Reply template for each kind of unreadable message (any other kind: `unreadable_message`).
-UNREADABLE_REPLIES = {BAD_LOCATION: "unreadable_location"}
-BUTTON_EXPIRED = "button_expired"
-# What Rasa is sent after `button_expired`: the help menu.
-MENU_PAYLOAD = COMMANDS["help"]
-LANGUAGES = ("id", "en")
-# The channel's replies when their template cannot be rendered (a broken facts file stops the
-# actions package); tests/test_telegram.py checks that they match actions/replies.yml.
-PLAIN_REPLIES = {
-    "unreadable_message": {
-        "id": "Maaf, saya hanya bisa membaca pesan teks, tombol pilihan, dan lokasi yang dibagikan.",
-        "en": "Sorry, I can only read text messages, the buttons and a shared location.",
-    },
-    "unreadable_location": {
-        "id": "Maaf, lokasi yang dibagikan tidak terbaca.",
-        "en": "Sorry, I could not read that location.",
-    },
-    BUTTON_EXPIRED: {
-        "id": "Maaf, tombol itu sudah tidak berlaku.",
-        "en": "Sorry, that button has expired.",
-    },
-}
+# The shared replies, locations, language, long texts and taps are in channels/common.py.
 
 
 def settings(credentials: Optional[Dict[Text, Any]] = None) -> Dict[Text, Optional[Text]]:
@@ -153,56 +128,17 @@ class BotApi:
         self._session = None
 
 
-class CallbackStore:
+class CallbackStore(ButtonPayloads):
     """Button payloads longer than Telegram's 64 bytes of callback data, kept in memory under a
     short key (cb:<hash>) until the button is pressed."""
 
-    PREFIX = "cb:"
-
     def __init__(self, size: int = 10000) -> None:
-        self.size = size
-        self._payloads: "OrderedDict[Text, Text]" = OrderedDict()
-
-    def shorten(self, payload: Text) -> Text:
-        """The callback data for a payload: the payload itself when it fits, else a short key."""
-        if len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA and not payload.startswith(self.PREFIX):
-            return payload
-        key = self.PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
-        self._payloads[key] = payload
-        self._payloads.move_to_end(key)
-        while len(self._payloads) > self.size:
-            self._payloads.popitem(last=False)
-        return key
-
-    def resolve(self, data: Text) -> Optional[Text]:
-        """The payload of a button's callback data; None for a key no longer known."""
-        if data.startswith(self.PREFIX):
-            return self._payloads.get(data)
-        return data
-
-
-def _length(text: Text) -> int:
-    """Length as Telegram counts it, in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+        super().__init__(MAX_CALLBACK_DATA, size)
 
 
 def split_text(text: Text, limit: int = MAX_MESSAGE_LENGTH) -> List[Text]:
     """The text in chunks Telegram accepts, cut at paragraphs, else lines, else spaces."""
-    text = (text or "").strip()
-    chunks = []
-    while _length(text) > limit:
-        head = text[:limit]
-        while _length(head) > limit:
-            head = head[:-max(1, (_length(head) - limit) // 2)]
-        cut = len(head)
-        for separator in ("\n\n", "\n", " "):
-            position = head.rfind(separator)
-            if position >= limit // 4:
-                cut = position
-                break
-        chunks.append(text[:cut].rstrip())
-        text = text[cut:].strip()
-    return chunks + ([text] if text else [])
+    return split_chunks(text, limit)
 
 
 class Incoming(NamedTuple):
@@ -221,30 +157,6 @@ class Incoming(NamedTuple):
     language_code: Optional[Text] = None
     # the kind of a message the bot cannot read ("sticker", ...)
     unreadable: Optional[Text] = None
-
-
-def _coordinate(value: Any, limit: float) -> Optional[float]:
-    """A coordinate as a float within [-limit, limit]; None when missing, not a number (a bool,
-    text that is no number, NaN) or out of range."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) and -limit <= number <= limit else None
-
-
-def location_text(location: Any) -> Optional[Text]:
-    """A shared location as the bot reads it: {"lng": <lon>, "lat": <lat>}; None when it is not
-    a mapping or a coordinate is missing, not a number or out of range."""
-    if not isinstance(location, dict):
-        return None
-    longitude, latitude = _coordinate(location.get("longitude"), 180), _coordinate(
-        location.get("latitude"), 90)
-    if longitude is None or latitude is None:
-        return None
-    return json.dumps({"lng": longitude, "lat": latitude})
 
 
 def _id(value: Any) -> Optional[Text]:
@@ -337,47 +249,6 @@ def language_of_code(language_code: Optional[Text]) -> Optional[Text]:
     None."""
     code = (language_code or "").lower()
     return "en" if code.startswith("en") else "id" if code.startswith(("id", "in")) else None
-
-
-def reply_text(name: Text, lang: Text) -> Text:
-    """The channel's reply `name` (a key of PLAIN_REPLIES) in `lang` from actions/replies.yml; its
-    first sentence from PLAIN_REPLIES when the template cannot be rendered."""
-    lang = lang if lang in LANGUAGES else LANGUAGES[0]
-    try:
-        from actions import replies
-
-        return replies.render(name, lang)
-    except (Exception, SystemExit) as error:  # actions/__init__ exits on a broken facts file
-        logger.error("Telegram: cannot render the %s reply (%s)", name, error)
-        return PLAIN_REPLIES[name][lang]
-
-
-def unreadable_text(lang: Text, kind: Optional[Text] = None) -> Text:
-    """The reply to a message the bot cannot read, of `kind` (a location without coordinates has
-    its own), in `lang`."""
-    return reply_text(UNREADABLE_REPLIES.get(kind or "", "unreadable_message"), lang)
-
-
-class RepeatedTaps:
-    """Remembers button taps for a few seconds, to answer a repeated tap once."""
-
-    def __init__(self, seconds: float = REPEATED_TAP_SECONDS, size: int = 10000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds, self.size, self.clock = seconds, size, clock
-        self._taps: "OrderedDict[Tuple[Any, ...], float]" = OrderedDict()
-
-    def repeated(self, key: Tuple[Any, ...]) -> bool:
-        """True when the same tap (conversation, message, data) came within `seconds`; a tap
-        answered again restarts the time."""
-        now = self.clock()
-        last = self._taps.get(key)
-        if last is not None and now - last < self.seconds:
-            return True
-        self._taps[key] = now
-        self._taps.move_to_end(key)
-        while len(self._taps) > self.size:
-            self._taps.popitem(last=False)
-        return False
 
 
 def _chat_id(recipient_id: Text) -> Any:
@@ -551,16 +422,8 @@ class TelegramInput(InputChannel):
     async def language(incoming: Incoming, agent: Any = None) -> Text:
         """The chat's language: the conversation's `language` slot, else the Telegram client's
         language, else Indonesian."""
-        store = getattr(agent, "tracker_store", None)
-        if store is not None and incoming.conversation:
-            try:
-                tracker = await store.retrieve(incoming.conversation)
-                slot = tracker.get_slot("language") if tracker else None
-                if slot in LANGUAGES:
-                    return slot
-            except Exception:  # noqa: BLE001 - a guess is enough here
-                logger.exception("Telegram: cannot read the language of %s", incoming.conversation)
-        return language_of_code(incoming.language_code) or LANGUAGES[0]
+        return (await conversation_language(agent, incoming.conversation)
+                or language_of_code(incoming.language_code) or LANGUAGES[0])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The webhook's routes."""
