@@ -4,6 +4,7 @@
 - lock_store: in memory, or Redis (atomic) when several Rasa instances share conversations
 - patches: two speed fixes (action-response validation, kept-alive action-server connection)
 - action_guard: never silence when the action server is down or slow
+- resend: a message Rasa cannot handle gets "please send that again", never silence
 - input_limits: messages cleaned, personal data masked (masking) and cut to 2,000 characters
   before NLU and storage, for every channel
 - commands: a typed command that is not an intent (/foo, /menu) gets the menu
@@ -14,10 +15,11 @@ the project imports this package at start, and the fixes below are in place befo
 message.
 """
 
-from rasa_runtime import action_guard, commands, input_limits, patches, questions
+from rasa_runtime import action_guard, commands, input_limits, patches, questions, resend
 
 patches.apply()
 action_guard.register()
+resend.register()
 questions.register()
 commands.register()
 input_limits.register()

@@ -19,7 +19,7 @@ import os
 from typing import Any, Callable, Dict, List
 
 from rasa.core.actions import action as rasa_action
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, SlotSet
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ DEFAULT_TIMEOUT_S = 3.0
 # action_session_start runs before a new conversation's first answer: when the action server is
 # slow, Rasa's own session start takes over after this long, so the answer stays within bounds
 SESSION_START_TIMEOUT_S = 0.5
+TOPIC_SLOT = "topic"  # what a follow-up is read against (domain.yml, actions/base.py)
+# The actions that answer a follow-up from the topic (actions/followup.py)
+FOLLOW_UP_ACTIONS = ("action_how_many", "action_requirements")
 MARK = "_bpjstk_action_guard"  # set on the wrapper, so that registering twice wraps once
 
 # Only when the facts file cannot be loaded (the action server is then down too): polite, busy,
@@ -107,7 +110,8 @@ def guarded(run: Callable[..., Any]) -> Callable[..., Any]:
                          self.name(), type(error).__name__, first_line)
         if session_start:
             return await rasa_action.ActionSessionStart().run(output_channel, nlg, tracker, domain)
-        return [BotUttered(busy_text(conversation_language(tracker)))]
+        busy = [BotUttered(busy_text(conversation_language(tracker)))]
+        return busy if self.name() in FOLLOW_UP_ACTIONS else busy + [SlotSet(TOPIC_SLOT, None)]
 
     setattr(run_guarded, MARK, True)
     run_guarded.__wrapped__ = run  # type: ignore[attr-defined]

@@ -198,3 +198,38 @@ def test_a_20_mb_body_is_refused_and_the_bot_goes_on(bot):
                              headers={"Content-Type": "application/json"}, timeout=60)
     assert response.status_code == 413
     assert PLKK in "\n".join(texts(post("apa itu plkk")))
+
+
+def test_100_messages_of_one_sender_at_once_are_all_answered_one_after_the_other(bot):
+    """Rasa's lock polled once a second and dropped what waited over a minute: 41 of 100 got
+    `[]`. Now each gets its own answer, and the store holds 100 turns, none interleaved (the
+    in-arrival-order part: tests/test_message_order.py)."""
+    import sqlite3
+    import threading
+
+    from servers import LOGS
+
+    sender = f"burst-{uuid.uuid4().hex[:8]}"
+    questions = {0: ("apa itu plkk", PLKK), 1: ("what is the JMO app", "JMO (Jamsostek Mobile) is")}
+    start, replies = threading.Barrier(100, timeout=60), {}
+
+    def ask(number: int) -> None:
+        start.wait()
+        replies[number] = "\n".join(texts(post(questions[number % 2][0], sender=sender)))
+
+    threads = [threading.Thread(target=ask, args=(number,)) for number in range(100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(replies) == list(range(100))
+    wrong = {n: r for n, r in replies.items() if questions[n % 2][1] not in r}
+    assert not wrong, list(wrong.items())[:3]
+
+    with sqlite3.connect(LOGS / f"tracker-{RASA_PORT}.db") as db:
+        kinds = [kind for (kind,) in db.execute(
+            "SELECT type_name FROM events WHERE sender_id = ? AND type_name IN ('user', 'bot') "
+            "ORDER BY id", (f"rest:{sender}",))]
+    turns = "".join("u" if kind == "user" else "b" for kind in kinds)
+    assert turns.count("u") == 100 and "uu" not in turns and turns.endswith("b")  # each message
+    # answered before the next one is read

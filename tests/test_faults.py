@@ -48,8 +48,11 @@ def tracker_with(text: str, language: Optional[str] = None) -> DialogueStateTrac
     return DialogueStateTracker.from_events("guard-test", events)
 
 
-def run_guarded(run, tracker: DialogueStateTracker):
-    action = RemoteAction("action_jmo", EndpointConfig("http://127.0.0.1:9/webhook"))
+CLEARED = SlotSet("topic", None)
+
+
+def run_guarded(run, tracker: DialogueStateTracker, action_name: str = "action_jmo"):
+    action = RemoteAction(action_name, EndpointConfig("http://127.0.0.1:9/webhook"))
     return asyncio.run(action_guard.guarded(run)(action, None, None, tracker, None))
 
 
@@ -84,7 +87,7 @@ def test_a_slow_action_is_cut_at_the_timeout(fresh_busy_texts, monkeypatch):
     async def slow(*args: Any):
         await asyncio.sleep(30)
 
-    assert run_guarded(slow, tracker_with("what is the JMO app")) == [BotUttered(BUSY_EN)]
+    assert run_guarded(slow, tracker_with("what is the JMO app")) == [BotUttered(BUSY_EN), CLEARED]
 
 
 @pytest.mark.parametrize("text, language, expected", [
@@ -96,7 +99,24 @@ def test_a_failing_action_answers_busy_in_the_users_language(fresh_busy_texts, t
     async def refused(*args: Any):
         raise ConnectionRefusedError("refused")
 
-    assert run_guarded(refused, tracker_with(text, language)) == [BotUttered(expected)]
+    assert run_guarded(refused, tracker_with(text, language)) == [BotUttered(expected), CLEARED]
+
+
+@pytest.mark.parametrize("action_name", action_guard.FOLLOW_UP_ACTIONS)
+def test_a_follow_up_that_got_busy_keeps_the_topic(fresh_busy_texts, action_name):
+    """Only an answer the user got changes the topic: a new question's 'busy' drops the topic
+    before it (above), a follow-up's 'busy' keeps it for the same follow-up sent again."""
+    async def refused(*args: Any):
+        raise ConnectionRefusedError("refused")
+
+    assert run_guarded(refused, tracker_with("ada berapa?"), action_name) == [BotUttered(BUSY_ID)]
+
+
+def test_the_follow_up_actions_are_the_ones_that_read_the_topic():
+    from actions.followup import ActionHowMany, ActionRequirements
+
+    assert set(action_guard.FOLLOW_UP_ACTIONS) == {ActionHowMany.action_name,
+                                                   ActionRequirements.action_name}
 
 
 def test_a_normal_answer_and_a_rejection_pass_through():
@@ -221,9 +241,17 @@ def test_action_server_down_busy_within_5_s_then_normal_again(bot):
     seconds, reply = timed_say(new_sender(), "what is the JMO app")
     assert reply == BUSY_EN and seconds < BOUND_S
     assert "Couldn't connect to the server" in rasa_log()
+    seconds, reply = timed_say(sender, "apa itu bsu")  # a new question: the PLKK topic is dropped
+    assert reply == BUSY_ID and seconds < BOUND_S
 
     bot.start()
     try:
+        reply = say(sender, "di kalbar ada berapa?", port=RASA_PORT)
+        assert reply.startswith("Maksud Anda jumlah apa?") and "79" not in reply
+        assert "Pusat Layanan Kecelakaan Kerja" in say(sender, "apa itu plkk", port=RASA_PORT)
+        bot.stop()
+        assert say(sender, "di kalbar ada berapa?", port=RASA_PORT) == BUSY_ID  # a follow-up
+        bot.start()
         assert "79 fasilitas kesehatan" in say(sender, "di kalbar ada berapa?", port=RASA_PORT)
         assert "Bantuan Subsidi Upah" in say(sender, "apa itu bsu", port=RASA_PORT)
     finally:
