@@ -3,19 +3,21 @@
 | channel | conversation id | who chooses the part after the prefix |
 | --- | --- | --- |
 | Telegram | `telegram:<chat id>`, in a group `telegram:<chat id>:<user id>` | Telegram |
+| WhatsApp | `whatsapp:<wa_id>` (the user's WhatsApp id: their phone number's digits) | WhatsApp |
 | web chat (socket.io) | `web:<session id>` | this server: 128 random bits, 32 hex digits |
 | REST | `rest:<sender>` | the caller: 1-128 printable characters |
 | terminal (`make shell`) | `shell:<random>` | scripts/shell.py, new at every start |
 
-So the same "42" from Telegram, the web chat and REST is three conversations, and no channel can
-write into another's. docs/security.md describes the model; scripts/migrate_conversation_ids.py
-moves conversations stored before the prefixes.
+So the same "42" from Telegram, WhatsApp, the web chat and REST is four conversations, and no
+channel can write into another's. docs/security.md describes the model;
+scripts/migrate_conversation_ids.py moves conversations stored before the prefixes.
 """
 
 from typing import Optional, Text
 
 TELEGRAM, WEB, REST, SHELL = "telegram", "web", "rest", "shell"
-CHANNELS = (TELEGRAM, WEB, REST, SHELL)
+WHATSAPP = "whatsapp"
+CHANNELS = (TELEGRAM, WEB, REST, SHELL, WHATSAPP)
 SEPARATOR = ":"
 
 
