@@ -34,6 +34,7 @@ help:
 	@echo "make lookup   regenerate the place lookup table from the gazetteer"
 	@echo "make web      the web chat page on http://127.0.0.1:8080/ (docs/web.md)"
 	@echo "make telegram the Telegram bot's webhook server (docs/telegram.md)"
+	@echo "make whatsapp the WhatsApp bot's webhook server (docs/whatsapp.md)"
 	@echo "make evaluate NLU figures on the holdout and 5-fold cross-validation (docs/nlu.md)"
 	@echo "make bench    latency and throughput against a plain rasa init bot (docs/performance.md)"
 	@echo "make bench-places  how fast a place name is resolved"
