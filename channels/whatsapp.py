@@ -611,11 +611,13 @@ class WhatsAppInput(InputChannel):
         except WhatsAppError as error:
             logger.warning("WhatsApp: message %s not marked as read: %s", incoming.message_id, error)
         output = WhatsAppOutput(self.api, self.payloads, collect=True)
+        loop = asyncio.get_running_loop()
         if incoming.unreadable:
             lang = await self.language(incoming, agent)
             logger.debug("WhatsApp: a %s: answered what the bot reads", incoming.unreadable)
-            await output.send_text_message(incoming.conversation,
-                                           unreadable_text(lang, incoming.unreadable))
+            # rendered in a thread: the first reply loads the actions package (about a second)
+            reply = await loop.run_in_executor(None, unreadable_text, lang, incoming.unreadable)
+            await output.send_text_message(incoming.conversation, reply)
             await output.flush(lang)
             return
         text = incoming.text
@@ -623,8 +625,9 @@ class WhatsAppInput(InputChannel):
             text = self.payloads.resolve(incoming.text)
             if text is None:  # a long payload kept in memory before a restart
                 logger.info("WhatsApp: an expired button: the menu is shown")
-                await output.send_text_message(
-                    incoming.conversation, reply_text(BUTTON_EXPIRED, await self.language(incoming, agent)))
+                lang = await self.language(incoming, agent)
+                reply = await loop.run_in_executor(None, reply_text, BUTTON_EXPIRED, lang)
+                await output.send_text_message(incoming.conversation, reply)
                 text = MENU_PAYLOAD
         await on_new_message(UserMessage(text, output, incoming.conversation,
                                          input_channel=self.name(), message_id=incoming.message_id))
