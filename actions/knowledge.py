@@ -249,9 +249,11 @@ def _malay(word: str) -> str:
 
 class Glossary:
     """English words and phrases with their Indonesian words ({"how much": "berapa"}), matched
-    whole-word in a normalised English text, the longest phrase first."""
+    whole-word in a normalised English text, the longest phrase first; and the filler words that
+    coverage leaves out ("sih", "bah", "the")."""
 
-    def __init__(self, terms: Dict[str, str]) -> None:
+    def __init__(self, terms: Dict[str, str], fillers: Sequence[str] = ()) -> None:
+        self.fillers = frozenset(w.lower() for w in fillers)
         self.terms = {" ".join(WORD.findall(k.lower())): " ".join(WORD.findall(v.lower()))
                       for k, v in terms.items()}
         phrases = sorted((k for k in self.terms if k), key=lambda k: (-len(k.split()), k))
@@ -312,7 +314,8 @@ def load_topics(directory: Path) -> Dict[str, Topic]:
 
 
 def load_glossary(directory: Path) -> Glossary:
-    """The glossary of glossary.yml ({"terms": {english: indonesian}}); empty without the file."""
+    """The glossary of glossary.yml ({"terms": {english: indonesian}, "fillers": [word, ...]});
+    empty without the file; KnowledgeError naming the file when a part has the wrong shape."""
     path = directory / GLOSSARY_FILE_NAME
     if not path.exists():
         return Glossary({})
@@ -321,7 +324,11 @@ def load_glossary(directory: Path) -> Glossary:
     if not isinstance(terms, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                               for k, v in terms.items()):
         raise KnowledgeError(path, "-", "must have a mapping 'terms' of English to Indonesian texts")
-    return Glossary(terms)
+    fillers = data.get("fillers") or []
+    if not isinstance(fillers, list) or not all(isinstance(w, str) and WORD.fullmatch(w.lower())
+                                                for w in fillers):
+        raise KnowledgeError(path, "-", "'fillers' must be a list of single words")
+    return Glossary(terms, fillers)
 
 
 def load_no_answer(directory: Path, topics: Dict[str, Topic]) -> List[Entry]:
@@ -574,7 +581,8 @@ class Knowledge:
     def _coverage(self, words: str):
         numpy = self._numpy
         columns, weights, total = [], [], 0.0
-        for word in words.split():
+        said = words.split()
+        for word in [w for w in said if w not in self.glossary.fillers] or said:
             column = self._keys.get(word_key(word))
             weight = self._unknown_weight if column is None else self._key_weights[column]
             total += weight
@@ -605,8 +613,8 @@ class Knowledge:
 
     def coverage(self, text: str):
         """Every entry's coverage of `text` (0..1, in entry order): the share of the message's
-        words, by word key and weighted by how few entries use them, that the entry's examples,
-        title and answers use."""
+        words (its filler words left out unless it has no other), by word key and weighted by how
+        few entries use them, that the entry's examples, title and answers use."""
         return self._coverage(self.normalise(text))
 
     def confidence(self, text: str):

@@ -400,6 +400,26 @@ def test_a_glossary_without_terms_is_an_error_naming_the_file(tmp_path):
         load_knowledge(load_facts(), folder)
 
 
+def test_filler_words_do_not_count_against_coverage(kb):
+    """A particle or an English function word says nothing the entry must cover: the message is
+    as covered with it as without it; a content word the entry never uses still counts."""
+    spup = kb.by_id["pu_retirement_notice_spup"]
+    index = kb.entries.index(spup)
+    for plain, chatty in [("spup tu ape?", "spup tu ape bah?"), ("spup itu apa", "spup itu apa sih")]:
+        assert kb.coverage(chatty)[index] == pytest.approx(kb.coverage(plain)[index])
+    assert kb.coverage("spup itu apa gajah")[index] < kb.coverage("spup itu apa")[index]
+    assert {"sih", "bah", "the", "we"} <= kb.glossary.fillers
+
+
+def test_fillers_that_are_not_single_words_are_an_error_naming_the_file(tmp_path):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    glossary = folder / knowledge.GLOSSARY_FILE_NAME
+    glossary.write_text(glossary.read_text().replace("fillers: [sih,", "fillers: [sih dong,", 1))
+    with pytest.raises(KnowledgeError, match="glossary.yml.*'fillers' must be a list of single"):
+        load_knowledge(load_facts(), folder)
+
+
 # --- questions no entry answers (no_answer.yml) ----------------------------------------------------
 
 def test_a_question_like_a_no_answer_one_gets_the_honest_reply_with_its_topic(kb):
