@@ -49,6 +49,10 @@ def graph():
                                        start_new_session=True)
         try:
             _wait_for(f"{RASA_URL}/webhooks/whatsapp/", process, LOG, seconds=300)
+            # one question over REST first: the action server's first answer loads its indexes
+            requests.post(f"{RASA_URL}/webhooks/rest/webhook", json={"sender": "warm-up",
+                                                                     "message": "apa itu jmo"},
+                          timeout=120)
             yield api
         finally:
             if process.poll() is None:
