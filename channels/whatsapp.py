@@ -152,9 +152,9 @@ class GraphApi:
         WhatsAppError (the token never in its text)."""
         url = f"{self.api_url}/{self.phone_number_id}/messages"
         headers = {"Authorization": f"Bearer {self.token}"}
+        payload = {"messaging_product": "whatsapp", **message}
         try:
-            async with self._current_session().post(
-                    url, json={"messaging_product": "whatsapp", **message}, headers=headers) as reply:
+            async with self._current_session().post(url, json=payload, headers=headers) as reply:
                 status, text = reply.status, await reply.text()
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             detail = str(error).replace(self.token, "<token>") or type(error).__name__
@@ -167,7 +167,8 @@ class GraphApi:
             error = plain(plain(body).get("error"))
             detail = error.get("message") or text[:200] or "no reply"
             code = f" ({error['code']})" if "code" in error else ""
-            raise WhatsAppError(f"messages: HTTP {status}{code}: {detail}".replace(self.token, "<token>"))
+            detail = f"messages: HTTP {status}{code}: {detail}"
+            raise WhatsAppError(detail.replace(self.token, "<token>"))
         return body
 
     async def mark_read(self, message_id: Text) -> None:
@@ -254,7 +255,8 @@ def interactive_messages(to: Text, text: Text, buttons: List[Dict[Text, Any]], l
         kind = "button"
     else:
         if len(choices) > MAX_ROWS:
-            logger.warning("WhatsApp: %d buttons, only the first %d are sent", len(choices), MAX_ROWS)
+            logger.warning("WhatsApp: %d buttons, only the first %d are sent", len(choices),
+                           MAX_ROWS)
         rows = []
         for payload, title in list(choices.items())[:MAX_ROWS]:
             row = {"id": payloads.shorten(payload), "title": shortened(title, MAX_ROW_TITLE)}
@@ -430,7 +432,8 @@ def log_status(status: Any) -> None:
     if state == "failed":
         errors = [f"({plain(e).get('code')}) {plain(e).get('title') or plain(e).get('message')}"
                   for e in _list(status.get("errors")) if isinstance(e, dict)]
-        logger.warning("WhatsApp: message %s failed: %s", message_id, "; ".join(errors) or "no reason")
+        logger.warning("WhatsApp: message %s failed: %s", message_id,
+                       "; ".join(errors) or "no reason")
     else:
         logger.debug("WhatsApp: message %s %s", message_id, state)
 
@@ -489,7 +492,8 @@ class WhatsAppInput(InputChannel):
         """The channel configured from the environment, then credentials.yml."""
         values = settings(credentials)
         if not (values["access_token"] and values["phone_number_id"]):
-            logger.info("WhatsApp is off: WHATSAPP_ACCESS_TOKEN or WHATSAPP_PHONE_NUMBER_ID is not set")
+            logger.info("WhatsApp is off: WHATSAPP_ACCESS_TOKEN or WHATSAPP_PHONE_NUMBER_ID "
+                        "is not set")
         elif not values["app_secret"]:
             logger.warning("WhatsApp webhooks are refused: WHATSAPP_APP_SECRET is not set")
         return cls(**values)
@@ -530,7 +534,8 @@ class WhatsAppInput(InputChannel):
             return 403, "no app secret configured"
         if not header:
             return 401, "no signature"
-        if not hmac.compare_digest(header.strip().encode(), signature(body, self.app_secret).encode()):
+        expected = signature(body, self.app_secret)
+        if not hmac.compare_digest(header.strip().encode(), expected.encode()):
             return 403, "wrong signature"
         return None
 
@@ -562,7 +567,8 @@ class WhatsAppInput(InputChannel):
                         continue
                     if parsed.button and self.taps.repeated(
                             (parsed.conversation, parsed.context, parsed.text)):
-                        logger.debug("WhatsApp: repeated tap %s not answered again", parsed.message_id)
+                        logger.debug("WhatsApp: repeated tap %s not answered again",
+                                     parsed.message_id)
                         continue
                     incoming.append(parsed)
         return incoming
@@ -582,7 +588,8 @@ class WhatsAppInput(InputChannel):
         if not isinstance(update, dict):
             return 400, {"status": "not a webhook"}
         for incoming in self.accepted(update):
-            task = asyncio.get_running_loop().create_task(self.answer(incoming, on_new_message, agent))
+            answer = self.answer(incoming, on_new_message, agent)
+            task = asyncio.get_running_loop().create_task(answer)
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return 200, {"status": "ok"}
@@ -592,7 +599,8 @@ class WhatsAppInput(InputChannel):
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=timeout)
 
-    async def answer(self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    async def answer(self, incoming: Incoming,
+                     on_new_message: Callable[[UserMessage], Awaitable[Any]],
                      agent: Any = None) -> None:
         """Answers one message after the conversation's earlier ones; never raises: a Graph API
         failure is logged as one error line, any other with its traceback."""
@@ -609,7 +617,8 @@ class WhatsAppInput(InputChannel):
         try:
             await self.api.mark_read(incoming.message_id)
         except WhatsAppError as error:
-            logger.warning("WhatsApp: message %s not marked as read: %s", incoming.message_id, error)
+            logger.warning("WhatsApp: message %s not marked as read: %s", incoming.message_id,
+                           error)
         output = WhatsAppOutput(self.api, self.payloads, collect=True)
         loop = asyncio.get_running_loop()
         if incoming.unreadable:

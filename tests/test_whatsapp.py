@@ -1,5 +1,5 @@
-"""The WhatsApp channel (channels/whatsapp.py) in this process: webhooks are handed to the channel as
-Sanic hands them (the raw body and its X-Hub-Signature-256), Rasa is a stub that records what it
+"""The WhatsApp channel (channels/whatsapp.py) in this process: webhooks are handed to the channel
+as Sanic hands them (the raw body and its X-Hub-Signature-256), Rasa is a stub that records what it
 is sent and answers through the channel's output, and Meta's Graph API is a fake server on
 127.0.0.1 that records every message (tests/fake_whatsapp.py). The trained bot behind
 `make whatsapp` is in tests/test_whatsapp_live.py."""
@@ -18,8 +18,10 @@ import fake_whatsapp
 from channels.common import PLAIN_REPLIES
 from channels.conversations import channel_of
 from channels.whatsapp import (LIST_BUTTON, MAX_BODY_LENGTH, MAX_MESSAGE_LENGTH, GraphApi,
-                               WhatsAppError, WhatsAppInput, WhatsAppOutput, settings, signature)
-from fake_whatsapp import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, button_reply, message, text, webhook
+                               WhatsAppError, WhatsAppInput, WhatsAppOutput, settings, signature,
+                               split_tail)
+from fake_whatsapp import (APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, button_reply, message,
+                           text, webhook)
 from servers import PROJECT
 
 FAKE_API_PORT = 19681
@@ -484,6 +486,19 @@ def test_a_long_text_above_buttons_keeps_the_buttons_text_within_1024(graph):
     body = sent[-1]["interactive"]["body"]["text"]
     assert len(body) <= MAX_BODY_LENGTH and len(sent[0]["text"]["body"]) <= MAX_MESSAGE_LENGTH
     assert (sent[0]["text"]["body"] + " " + body).split() == long_text.split()
+
+
+@pytest.mark.parametrize("long_text", [
+    "x" * 3000, "\U0001F600" * 1500, "satu dua tiga " * 300,
+    "Paragraf pertama.\n\n" + "a" * 900 + "\n\n" + "b" * 600], ids=["no space", "emoji",
+                                                                   "words", "paragraphs"])
+def test_the_text_above_buttons_is_cut_where_it_may(long_text):
+    head, tail = split_tail(long_text, MAX_BODY_LENGTH)
+    assert 0 < len(tail.encode("utf-16-le")) // 2 <= MAX_BODY_LENGTH
+    assert (head + tail).replace(" ", "").replace("\n", "") == long_text.replace(" ", "").replace(
+        "\n", "")
+    if "Paragraf" in long_text:
+        assert tail == "b" * 600  # between paragraphs, not inside the first one
 
 
 # A slow, failing or unreachable Graph API, a failing bot
