@@ -8,6 +8,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
+# the servers' rasa: without the libraries' deprecation warnings (scripts/run_rasa.py)
+RUN_RASA := $(PY) scripts/run_rasa.py
 MODEL := models/bpjstk-kalbar.tar.gz
 PYTHON_VERSION := $(shell cat .python-version)
 # pyenv's Python 3.10 where there is one, else python3.10 on the PATH
@@ -22,15 +24,16 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 TRAINING_DATA := config.yml domain.yml $(wildcard data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
 
-.PHONY: help install system-packages train actions serve shell test validate test-stories lookup
+.PHONY: help install system-packages train actions serve shell test validate test-stories lookup \
+	serve-check-ports actions-check-ports web-check-ports telegram-check-ports whatsapp-check-ports
 
 help:
 	@echo "make shell    talk to the bot in the terminal (installs and trains first)"
 	@echo "make test     run every test (installs and trains first)"
 	@echo "make install  create .venv with the pinned packages"
 	@echo "make train    train the model if the training data changed"
-	@echo "make actions  run the action server on 127.0.0.1:5055"
-	@echo "make serve    run the action server and Rasa (REST and socket.io) on 127.0.0.1:5005"
+	@echo "make actions  run the action server on 127.0.0.1:5055 (ACTIONS_PORT)"
+	@echo "make serve    run the action server and Rasa (REST and socket.io) on 127.0.0.1:5005 (RASA_PORT)"
 	@echo "make lookup   regenerate the place lookup table from the gazetteer"
 	@echo "make web      the web chat page on http://127.0.0.1:8080/ (docs/web.md)"
 	@echo "make telegram the Telegram bot's webhook server (docs/telegram.md)"
@@ -66,8 +69,21 @@ $(MODEL): $(TRAINING_DATA) | $(VENV)/.installed
 lookup: $(VENV)/.installed
 	$(PY) scripts/generate_place_lookup.py
 
-actions: $(VENV)/.installed
-	SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port 5055
+# The servers' ports. Every target that starts Rasa gives it endpoints.yml (the project's tracker
+# and lock stores) with only the action server's port changed (scripts/with_action_server.sh).
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+
+# A server target first checks its ports (scripts/ports.py), before anything is installed, trained
+# or started: a port in use stops it within a second, with one line that names the port and, when
+# this bot holds it, where that one runs. PORTS_<target> lists a target's ports.
+PORTS_actions = ACTIONS_PORT=$(ACTIONS_PORT)
+PORTS_serve = RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT)
+serve-check-ports actions-check-ports web-check-ports telegram-check-ports whatsapp-check-ports:
+	@$(PYTHON) scripts/ports.py check $(PORTS_$(@:-check-ports=))
+
+actions: actions-check-ports $(VENV)/.installed
+	SANIC_HOST=127.0.0.1 $(RUN_RASA) run actions --actions actions --port $(ACTIONS_PORT)
 
 # `make serve` listens on loopback unless told otherwise (make serve HOST=0.0.0.0). Rasa's HTTP API
 # (--enable-api) is on only with a token: RASA_API_TOKEN=... make serve. See docs/security.md.
@@ -80,15 +96,18 @@ ifeq ($(ENABLE_API)$(RASA_API_TOKEN)$(filter serve,$(MAKECMDGOALS)),1serve)
 $(error ENABLE_API=1 needs a token: set RASA_API_TOKEN (see docs/security.md))
 endif
 
-serve: $(MODEL)
-	scripts/with_action_server.sh $(RASA) run --model $(MODEL) -i $(HOST) --port 5005 \
-		--credentials credentials.yml --endpoints endpoints.yml --cors "http://127.0.0.1:8080" \
+serve: serve-check-ports $(MODEL)
+	ACTIONS_PORT=$(ACTIONS_PORT) scripts/with_action_server.sh $(RUN_RASA) run --model $(MODEL) \
+		-i $(HOST) --port $(RASA_PORT) --credentials credentials.yml --cors "http://127.0.0.1:8080" \
 		$(if $(RASA_API_TOKEN),--enable-api --auth-token "$$RASA_API_TOKEN")
 
 # Our own terminal chat (scripts/shell.py): buttons as numbered lines, typed text sent as typed,
-# library output in var/shell.log; Ctrl-D or Ctrl-C leaves and stops the action server.
+# library output in var/shell.log; Ctrl-D or Ctrl-C leaves and stops the action server. Its action
+# server takes the first free port from ACTIONS_PORT up, so it runs beside `make serve` or another
+# `make shell`.
 shell: $(MODEL)
-	@scripts/with_action_server.sh $(PY) scripts/shell.py --model $(MODEL) --endpoints endpoints.yml
+	@port=$$($(PY) scripts/ports.py free $(ACTIONS_PORT)) && ACTIONS_PORT=$$port \
+		scripts/with_action_server.sh $(PY) scripts/shell.py --model $(MODEL)
 
 validate: $(VENV)/.installed
 	$(PY) scripts/generate_place_lookup.py --check

@@ -1,8 +1,7 @@
 # Web chat: web/index.html with the rasa-webchat widget (pinned in web/package-lock.json), talking
 # to Rasa over socket.io (channels/socketio.py). `make web` runs it on 127.0.0.1; see docs/web.md.
 WEB_PORT ?= 8080
-RASA_PORT ?= 5005
-ACTIONS_PORT ?= 5055
+PORTS_web = WEB_PORT=$(WEB_PORT) RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT)
 
 .PHONY: web web-install
 
@@ -12,7 +11,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-web: $(MODEL) web-install
+web: web-check-ports $(MODEL) web-install
 	WEB_PORT=$(WEB_PORT) RASA_PORT=$(RASA_PORT) ACTIONS_PORT=$(ACTIONS_PORT) MODEL=$(MODEL) \
 		scripts/web.sh
 

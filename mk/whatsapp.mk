@@ -4,8 +4,7 @@
 WHATSAPP_HOST ?= 127.0.0.1
 WHATSAPP_PORT ?= 5005
 WHATSAPP_ACTIONS_PORT ?= $(or $(ACTIONS_PORT),5055)
-# endpoints.yml with the action server's port (the stores stay as endpoints.yml says)
-WHATSAPP_ENDPOINTS := var/whatsapp/endpoints-$(WHATSAPP_ACTIONS_PORT).yml
+PORTS_whatsapp = WHATSAPP_PORT=$(WHATSAPP_PORT) WHATSAPP_ACTIONS_PORT=$(WHATSAPP_ACTIONS_PORT)
 
 .PHONY: whatsapp whatsapp-check-env
 
@@ -17,10 +16,8 @@ whatsapp-check-env:
 	test -n "$$WHATSAPP_PHONE_NUMBER_ID" || { echo "Set WHATSAPP_PHONE_NUMBER_ID (WhatsApp > API Setup > Phone number ID)." >&2; missing=1; }; \
 	if [ $$missing = 1 ]; then echo "make whatsapp did not start: see docs/whatsapp.md." >&2; exit 1; fi
 
-whatsapp: whatsapp-check-env $(MODEL)
-	@mkdir -p var/whatsapp
-	@sed 's#http://127.0.0.1:5055/webhook#http://127.0.0.1:$(WHATSAPP_ACTIONS_PORT)/webhook#' \
-		endpoints.yml >$(WHATSAPP_ENDPOINTS)
-	ACTIONS_PORT=$(WHATSAPP_ACTIONS_PORT) scripts/with_action_server.sh $(RASA) run \
-		--model $(MODEL) -i $(WHATSAPP_HOST) --port $(WHATSAPP_PORT) \
-		--credentials credentials.yml --endpoints $(WHATSAPP_ENDPOINTS)
+# scripts/with_action_server.sh gives Rasa endpoints.yml with the action server's port (the stores
+# stay as endpoints.yml says)
+whatsapp: whatsapp-check-env whatsapp-check-ports $(MODEL)
+	ACTIONS_PORT=$(WHATSAPP_ACTIONS_PORT) scripts/with_action_server.sh $(RUN_RASA) run \
+		--model $(MODEL) -i $(WHATSAPP_HOST) --port $(WHATSAPP_PORT) --credentials credentials.yml

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make web`: starts the action server, Rasa (socket.io, CORS for the page's origin only) and the
 # page's static server on 127.0.0.1, prints the page's URL, and stops all three on Ctrl-C (or when
-# one of them stops). Logs go to var/web/.
+# one of them stops). Logs go to var/web/NAME-PORT.log. Rasa gets endpoints.yml with the action
+# server's port (scripts/endpoints.py): the project's tracker and lock stores, as `make serve`.
+# `make web` has checked the ports before (scripts/ports.py).
 # Settings (environment): WEB_PORT (8080), RASA_PORT (5005), ACTIONS_PORT (5055),
 # MODEL (models/bpjstk-kalbar.tar.gz), CREDENTIALS (credentials.yml).
 set -euo pipefail
@@ -15,11 +17,11 @@ credentials="${CREDENTIALS:-credentials.yml}"
 page="http://127.0.0.1:$web_port"
 logs="var/web"
 mkdir -p "$logs"
-endpoints="$logs/endpoints-$actions_port.yml"
-printf 'action_endpoint:\n  url: "http://127.0.0.1:%s/webhook"\n' "$actions_port" >"$endpoints"
+endpoints="$(.venv/bin/python scripts/endpoints.py "$actions_port")"
 
 names=()
 pids=()
+declare -A logfile
 
 stop() {
   trap - INT TERM EXIT
@@ -30,15 +32,16 @@ stop() {
     echo "Stopped."
   fi
 }
-trap 'stop; exit 130' INT
+trap 'stop; exit 0' INT  # Ctrl-C is how it is stopped: no error
 trap 'stop; exit 143' TERM
 trap stop EXIT
 
-# start NAME COMMAND... : runs COMMAND in the background, its output in var/web/NAME.log
+# start NAME PORT COMMAND... : runs COMMAND in the background, its output in var/web/NAME-PORT.log
 start() {
   local name="$1"
-  shift
-  "$@" >"$logs/$name.log" 2>&1 &
+  logfile["$name"]="$logs/$name-$2.log"
+  shift 2
+  "$@" >"${logfile[$name]}" 2>&1 &
   names+=("$name")
   pids+=("$!")
 }
@@ -50,13 +53,13 @@ wait_for() {
   for _ in $(seq 1 600); do
     if curl -fs "$url" >/dev/null 2>&1; then return 0; fi
     if ! kill -0 "$pid" 2>/dev/null; then
-      echo "$name did not start (var/web/$name.log):" >&2
-      tail -n 30 "$logs/$name.log" >&2
+      echo "$name did not start (${logfile[$name]}):" >&2
+      tail -n 30 "${logfile[$name]}" >&2
       exit 1
     fi
     sleep 0.5
   done
-  echo "$name did not answer at $url within 5 minutes (var/web/$name.log)" >&2
+  echo "$name did not answer at $url within 5 minutes (${logfile[$name]})" >&2
   exit 1
 }
 
@@ -68,11 +71,12 @@ index_of() {
 }
 
 echo "Starting the action server (:$actions_port), Rasa (:$rasa_port) and the page (:$web_port)..."
-start actions env SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions \
-  --port "$actions_port"
-start rasa env SOCKETIO_ALLOWED_ORIGINS="$page" .venv/bin/rasa run --model "$model" -i 127.0.0.1 \
-  --port "$rasa_port" --credentials "$credentials" --endpoints "$endpoints" --cors "$page"
-start static .venv/bin/python scripts/web_server.py --port "$web_port" \
+start actions "$actions_port" env SANIC_HOST=127.0.0.1 .venv/bin/python scripts/run_rasa.py \
+  run actions --actions actions --port "$actions_port"
+start rasa "$rasa_port" env SOCKETIO_ALLOWED_ORIGINS="$page" .venv/bin/python scripts/run_rasa.py \
+  run --model "$model" -i 127.0.0.1 --port "$rasa_port" --credentials "$credentials" \
+  --endpoints "$endpoints" --cors "$page"
+start static "$web_port" .venv/bin/python scripts/web_server.py --port "$web_port" \
   --rasa-url "http://127.0.0.1:$rasa_port"
 
 wait_for actions "http://127.0.0.1:$actions_port/health"
@@ -89,6 +93,6 @@ status=0
 wait -n "${pids[@]}" || status=$?
 stop
 if [ "$status" -ne 0 ]; then
-  echo "A server failed (exit $status): see var/web/*.log" >&2
+  echo "A server failed (exit $status): see ${logfile[*]}" >&2
   exit 1
 fi

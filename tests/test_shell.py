@@ -1,8 +1,9 @@
 """`make shell` in a pseudo-terminal (pexpect): scripts/shell.py with the action server started by
-scripts/with_action_server.sh, as `make shell` runs them (on test ports, with a tracker store of
-its own). The greeting's menu comes as numbered lines; typed text is answered as typed; a number
-picks a button; the commands answer; Ctrl-D and Ctrl-C leave cleanly and stop the action server;
-nothing but the conversation is on the screen."""
+scripts/with_action_server.sh, as `make shell` runs them (on a test port, the endpoints file derived
+from endpoints.yml by the script, with a tracker store of its own). The greeting's menu comes as
+numbered lines; typed text is answered as typed; a number picks a button; the commands answer;
+Ctrl-D and Ctrl-C leave cleanly and stop the action server; nothing but the conversation is on the
+screen."""
 
 import io
 import os
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import pexpect
 import pytest
-import yaml
 
 from servers import MODEL, PROJECT
 
@@ -39,10 +39,6 @@ class Shell:
     def __init__(self, tmp_path: Path) -> None:
         assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
         assert not port_open(ACTIONS_PORT), f"port {ACTIONS_PORT} is in use"
-        endpoints = yaml.safe_load((PROJECT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
-        endpoints_file = tmp_path / "endpoints.yml"
-        endpoints_file.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
         self.log = tmp_path / "shell.log"
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS",
                                                                "TF_CPP_MIN_LOG_LEVEL")}
@@ -52,7 +48,7 @@ class Shell:
         self.child = pexpect.spawn(
             str(PROJECT / "scripts" / "with_action_server.sh"),
             [str(PROJECT / ".venv" / "bin" / "python"), "scripts/shell.py", "--model", str(MODEL),
-             "--endpoints", str(endpoints_file), "--log", str(self.log)],
+             "--log", str(self.log)],
             cwd=str(PROJECT), env=env, encoding="utf-8", timeout=240, dimensions=(50, 200))
         self.child.logfile_read = self.screen
 
