@@ -66,7 +66,8 @@ MASKED_TEXTS = [("jht sy kpn cair? NIK [NIK]", ["NIK"]), ("saldo jht kpj [KPJ] b
 class Turn:
     """One user message and the bot's answer. kind: a key of KINDS; place: the label found
     ("place"), the name asked ("place_ambiguous", "place_outside"); location: (lat, lon); masked:
-    the kinds Rasa masked; questions: the intents of a message with several questions."""
+    the kinds Rasa masked; questions: the intents of a message with several questions; topic,
+    answer and wait: see below."""
 
     text: str
     intent: str
@@ -77,6 +78,9 @@ class Turn:
     location: Optional[Sequence[float]] = None
     masked: List[str] = field(default_factory=list)
     questions: List[str] = field(default_factory=list)  # intents of several questions in one
+    topic: str = ""  # the `topic` slot the answer sets: "kb:<entry id>" after a knowledge answer
+    answer: str = ""  # the bot's answer as it is, instead of one rendered for `kind`
+    wait: Optional[float] = None  # seconds after the turn before (default: the conversation's gap)
 
 
 @dataclass
@@ -115,8 +119,11 @@ def bot_text(kind: str, lang: str, place: str = "", location: Optional[Sequence[
     if kind == "out_of_scope":
         return render("out_of_scope")
     if kind == "place":
+        # `origin`: where the distance is measured from, in templates that name it
         return render("nearest_office", place=place, office="Kantor Cabang Pontianak",
-                      distance=replies.distance(12.3, lang))
+                      distance=replies.distance(12.3, lang),
+                      origin="dari pusat Kota Pontianak" if lang == "id" else
+                      "from the centre of Kota Pontianak")
     if kind == "place_unknown":
         return render("place_unknown")
     if kind == "place_outside":
@@ -137,8 +144,10 @@ def events(conversation: Conversation) -> List[Dict[str, Any]]:
              {"event": "session_started", "timestamp": t + 0.01},
              {"event": "action", "timestamp": t + 0.02, "name": "action_listen"}]
     channel = CHANNELS.get(conversation.sender_id.split(":")[0], "rest")
+    t = conversation.start + 1
     for number, turn in enumerate(conversation.turns):
-        t = conversation.start + 1 + number * conversation.gap
+        if number:
+            t += conversation.gap if turn.wait is None else turn.wait
         entities = ([{"entity": "lat", "value": turn.location[0]},
                      {"entity": "lon", "value": turn.location[1]}] if turn.location else [])
         metadata: Dict[str, Any] = {"masked": turn.masked} if turn.masked else {}
@@ -156,9 +165,13 @@ def events(conversation: Conversation) -> List[Dict[str, Any]]:
         if turn.kind != "busy":
             found.append({"event": "slot", "timestamp": t + 0.2, "name": "language",
                           "value": turn.lang})
-        text = bot_text(turn.kind, turn.lang, turn.place, tuple(turn.location or ()) or None)
+        text = turn.answer or bot_text(turn.kind, turn.lang, turn.place,
+                                       tuple(turn.location or ()) or None)
         found.append({"event": "bot", "timestamp": t + 0.3, "text": text, "data": {},
                       "metadata": {}})
+        if turn.topic:  # after the answer, as Rasa stores a custom action's events
+            found.append({"event": "slot", "timestamp": t + 0.35, "name": "topic",
+                          "value": turn.topic})
         found.append({"event": "action", "timestamp": t + 0.4, "name": "action_listen"})
     return found
 
