@@ -1,6 +1,8 @@
 """`make report` (scripts/report.py) on a small store written by scripts/generate_conversations.py
-whose every figure is known: on SQLite and PostgreSQL (tests/infra.py), the files it writes, the
-purge record, and the HTML in headless chromium with its charts rendered."""
+whose every figure is known: on SQLite and PostgreSQL (tests/infra.py), the files it writes (in
+Indonesian, the default), the purge record, and the HTML in headless chromium with its charts
+rendered. tests/test_report_operator.py has the operator's view: one day and ninety days, both
+languages, the answers not accepted."""
 
 import io
 import os
@@ -121,13 +123,14 @@ def test_report_counts_on_sqlite_and_its_files(tmp_path, monkeypatch):
                              "--until", DAY2.isoformat(), "--out", str(RESULTS)], cwd=PROJECT,
                             env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "Reported 15 messages in 4 conversations" in result.stdout
+    assert "Laporan: 15 pesan dalam 4 percakapan" in result.stdout
     markdown = (RESULTS / "report.md").read_text(encoding="utf-8")
-    assert f"From {DAY1} to {DAY2} (WIB), 2 days." in markdown
-    assert "`make purge` has removed 1 conversations" in markdown
-    assert "| 2 | gmn caranya ya | 2 |" in markdown
-    assert "| telegram | 1 | 5 |" in markdown and "| shell | 1 | 1 |" in markdown
-    assert "| outside Kalbar | Kuching | 1 |" in markdown and "| 1.6 | 110.3 | 1 |" in markdown
+    assert (f"Dari {report.long_date(DAY1, 'id')} sampai {report.long_date(DAY2, 'id')} (WIB), "
+            "2 hari.") in markdown
+    assert "`make purge` sudah menghapus 1 percakapan (" in markdown
+    assert "| 2 | gmn caranya ya | gmn caranya ya min |" in markdown
+    assert "| Telegram | 1 | 5 |" in markdown and "| Terminal | 1 | 1 |" in markdown
+    assert "| di luar Kalbar | Kuching | 1 |" in markdown and "| 1,6 | 110,3 | 1 |" in markdown
     page = (RESULTS / "report.html").read_text(encoding="utf-8")
     assert page.count("src='data:image/png;base64,") == 5
     candidates = yaml.safe_load((RESULTS / "nlu_candidates.yml").read_text(encoding="utf-8"))
@@ -148,7 +151,8 @@ def test_without_a_purge_the_report_says_it_is_not_known(tmp_path, monkeypatch):
     generator.write(iter(CONVERSATIONS[:1]))
     found = read({})
     assert found.purged is None and found.total_messages == 5
-    assert "No purge is recorded" in report.period_text(found)
+    assert "Belum ada pembersihan yang tercatat" in report.period_text(found)
+    assert "No purge is recorded" in report.period_text(found, "en")
 
 
 @pytest.mark.parametrize("args", [["--since", "2025-13-01"], ["--since", "2025-03-02",
@@ -158,11 +162,16 @@ def test_bad_dates_are_refused(args):
         report.parse_arguments(args)
 
 
-def test_make_report_passes_the_dates():
-    result = subprocess.run(["make", "--no-print-directory", "-n", "report", "SINCE=2025-03-01",
-                             "UNTIL=2025-03-31"], cwd=PROJECT, capture_output=True, text=True,
-                            timeout=60)
-    assert "scripts/report.py --since 2025-03-01 --until 2025-03-31" in result.stdout
+def test_make_report_passes_the_dates_and_the_language():
+    def make(*args, lang=None):
+        env = {**os.environ, "LANG": lang} if lang else os.environ
+        return subprocess.run(["make", "--no-print-directory", "-n", "report", *args], cwd=PROJECT,
+                              capture_output=True, text=True, timeout=60, env=env).stdout
+
+    assert "scripts/report.py --since 2025-03-01 --until 2025-03-31" in make(
+        "SINCE=2025-03-01", "UNTIL=2025-03-31")
+    assert "scripts/report.py --lang en" in make("LANG=en")
+    assert "--lang" not in make(lang="en_US.UTF-8")  # a locale is no report language
 
 
 def test_the_html_report_renders_its_charts_in_chromium(tmp_path, monkeypatch):
