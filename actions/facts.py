@@ -93,6 +93,8 @@ SCHEMA: Dict[str, Any] = {
         # the list's own source and date (needed once the list is filled)
         "facilities_source?": TEXT,
         "facilities_as_of?": TEXT,
+        # a list of part of Kalbar: the regency codes it covers (absent: the whole province)
+        "facilities_covers?": [TEXT],
         "facilities": [{"name": TEXT, "type": TEXT, "regency_code": TEXT, "district_code?": MAYBE_TEXT,
                         "address?": MAYBE_TEXT, "phone?": MAYBE_TEXT, "lat?": MAYBE_NUMBER,
                         "lon?": MAYBE_NUMBER}],
@@ -262,13 +264,43 @@ def _check_consistency(facts: Dict[str, Any], path: Path, regency_codes: set) ->
             if facility["regency_code"] not in regency_codes:
                 raise FactsError(path, f"plkk.facilities[{i}].regency_code",
                                  f"'{facility['regency_code']}' is not a regency of the gazetteer")
-        for i, kind in enumerate(plkk["by_type"]):
-            _check_count(path, f"plkk.by_type[{i}].count", kind["count"], "plkk.facilities",
-                         plkk["facilities"], "type", kind["key"])
+        if "facilities_covers" in plkk:
+            _check_partial_list(plkk, path, regency_codes)
+        else:
+            for i, kind in enumerate(plkk["by_type"]):
+                _check_count(path, f"plkk.by_type[{i}].count", kind["count"], "plkk.facilities",
+                             plkk["facilities"], "type", kind["key"])
 
     _check_unique(path, "jmo.features", [f["key"] for f in facts["jmo"]["features"]])
     if not facts["jmo"]["features"]:
         raise FactsError(path, "jmo.features", "must list at least one feature")
+
+
+def _check_partial_list(plkk: Dict[str, Any], path: Path, regency_codes: set) -> None:
+    """A list of part of Kalbar (plkk.facilities_covers): the regencies it covers exist, each
+    once; every facility is in one of them; and no type has more facilities than the official
+    count for the whole province (plkk.by_type), which the list leaves as it is."""
+    covers = plkk["facilities_covers"]
+    if not covers:
+        raise FactsError(path, "plkk.facilities_covers",
+                         "is empty: name the regency codes the list covers, or leave the field out "
+                         "for a list of all Kalimantan Barat")
+    for i, code in enumerate(covers):
+        if code not in regency_codes:
+            raise FactsError(path, f"plkk.facilities_covers[{i}]",
+                             f"'{code}' is not a regency of the gazetteer")
+    _check_unique(path, "plkk.facilities_covers", covers)
+    for i, facility in enumerate(plkk["facilities"]):
+        if facility["regency_code"] not in covers:
+            raise FactsError(path, f"plkk.facilities[{i}].regency_code",
+                             f"'{facility['regency_code']}' is not one of the regencies the list "
+                             f"covers (plkk.facilities_covers: {', '.join(covers)})")
+    for i, kind in enumerate(plkk["by_type"]):
+        listed = sum(1 for facility in plkk["facilities"] if facility["type"] == kind["key"])
+        if listed > kind["count"]:
+            raise FactsError(path, f"plkk.by_type[{i}].count",
+                             f"says {kind['count']} for all Kalimantan Barat but the list of part of "
+                             f"it has {listed} of type {kind['key']}")
 
 
 def _check_directory(facts: Dict[str, Any], path: Path) -> None:

@@ -1,7 +1,8 @@
 """Imports the PLKK facility list, or the offices' addresses, phones and hours, from a CSV file as
 branch staff keep it into the facts file (data/facts.yml, or $FACTS_FILE).
 
-    import_directory.py plkk list.csv [--update-counts] [--source ID] [--as-of YYYY-MM-DD]
+    import_directory.py plkk list.csv [--update-counts | --covers "Kab. X, Kota Y"] [--source ID]
+                        [--as-of YYYY-MM-DD]
     import_directory.py offices offices.csv [--source ID] [--as-of YYYY-MM-DD]
 
 PLKK columns: nama, jenis, kabupaten/kota (required), kecamatan, alamat, telepon, lat, lon — names,
@@ -14,7 +15,13 @@ Every bad row is reported (file, row, column, problem, the closest valid value) 
 written unless every row is good. Coordinates must lie inside Kalbar and in the row's district
 (else regency): within INSIDE_KALBAR_KM (30 km) of one of its district or village centres. When
 the counts per type differ from plkk.by_type the import stops, unless --update-counts (then
-plkk.by_type counts, total, source and as_of follow the file). --source names an id of `sources`
+plkk.by_type counts, total, source and as_of follow the file). A list of part of Kalbar names the
+regencies/cities it covers with --covers (commas or semicolons between them): every row must be in
+one of them and each of them must have a row; the official counts (plkk.by_type, total, source,
+as_of) stay as they are, no type may have more facilities than they say for the whole province,
+and plkk.facilities_covers records the regency codes. A list imported without --covers is the
+whole list again: its counts are checked and facilities_covers is removed. --source names an id
+of `sources`
 (default: the one the list already names); --as-of defaults to today and may not be after it.
 The facts file is rewritten round-trip (ruamel.yaml): comments and layout stay, only the imported
 fields change. The result is validated (actions/facts.py) before it replaces the file, in one
@@ -34,7 +41,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process, utils
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -187,8 +194,9 @@ def area_problem(lat: float, lon: float, area: Place) -> str:
 
 
 def plkk_items(rows: List[Tuple[int, Dict[str, str]]], by_type: List[dict],
-               problems: Problems) -> List[dict]:
-    """The facility items of the rows, in file order; each bad cell is added to `problems`."""
+               problems: Problems, covers: Optional[List[Place]] = None) -> List[dict]:
+    """The facility items of the rows, in file order; each bad cell is added to `problems` (a row
+    outside the regencies `covers` names too, when given)."""
     items, seen = [], {}
     for number, row in rows:
         item, bad, area = {}, len(problems.lines), None
@@ -203,6 +211,10 @@ def plkk_items(rows: List[Tuple[int, Dict[str, str]]], by_type: List[dict],
         regency, problem = find_regency(row.get("kabupaten/kota", ""))
         if problem:
             problems.add(number, "kabupaten/kota", problem)
+        if regency and covers is not None and regency.code not in {r.code for r in covers}:
+            problems.add(number, "kabupaten/kota",
+                         f"'{row['kabupaten/kota']}' is not in COVERS ({cover_names(covers)}): "
+                         f"add it to COVERS or leave the row out")
         if regency:
             item["regency_code"] = DoubleQuotedScalarString(regency.code)
             area = regency
@@ -247,6 +259,57 @@ def plkk_items(rows: List[Tuple[int, Dict[str, str]]], by_type: List[dict],
         if len(problems.lines) == bad:
             items.append(item)
     return items
+
+
+def cover_names(regencies: Sequence[Place]) -> str:
+    """'Kabupaten Sanggau, Kota Pontianak'."""
+    return ", ".join(r.name for r in regencies)
+
+
+def parse_covers(text: str) -> Tuple[List[Place], List[str]]:
+    """The regencies/cities a COVERS value names (commas or semicolons between them), in the
+    gazetteer's order, and the problems (a name that is no regency, with the closest)."""
+    found, errors = {}, []
+    names = [name.strip() for name in re.split(r"[,;]", text) if name.strip()]
+    if not names:
+        errors.append("COVERS is empty: name the regencies/cities the list covers")
+    for name in names:
+        regency, problem = find_regency(name)
+        if problem:
+            errors.append(f"COVERS: {problem}")
+        else:
+            found[regency.code] = regency
+    return [found[code] for code in sorted(found)], errors
+
+
+def coverage_problems(items: List[dict], covers: List[Place], by_type: List[dict]) -> List[str]:
+    """What keeps a list of part of Kalbar from loading: a regency of COVERS without a row, and a
+    type with more facilities than plkk.by_type counts for the whole province."""
+    lines = []
+    listed = {item["regency_code"] for item in items}
+    for regency in covers:
+        if regency.code not in listed:
+            lines.append(f"COVERS names {regency.name}, but no row of the file is in it: leave it "
+                         f"out of COVERS, or add its facilities to the file")
+    more = [f"{kind['key']}: {n} in the file, {kind['count']} in plkk.by_type"
+            for kind in by_type
+            if (n := sum(1 for item in items if item["type"] == kind["key"])) > kind["count"]]
+    if more:
+        lines.append("the file has more facilities of a type than plkk.by_type counts for all "
+                     "Kalimantan Barat: " + "; ".join(more) + ". A list of part of the province "
+                     "cannot; check the file, or import the whole list with UPDATE_COUNTS=1.")
+    return lines
+
+
+def covers_hint(items: List[dict]) -> str:
+    """The COVERS a list of fewer regencies than Kalbar's would take ('' for a list of all)."""
+    regencies = load_gazetteer().regencies
+    listed = sorted({item["regency_code"] for item in items})
+    if len(listed) == len(regencies):
+        return ""
+    return (f" If the file lists part of Kalimantan Barat only, say which instead: "
+            f"COVERS=\"{cover_names([regencies[code] for code in listed])}\" (the regencies "
+            f"in the file); the official counts then stay as they are.")
 
 
 def count_problems(items: List[dict], by_type: List[dict]) -> List[str]:
@@ -355,25 +418,38 @@ def write_facts(path: Path, data: CommentedMap, yaml: YAML) -> None:
 
 
 def import_plkk(csv_path: Path, path: Path, update_counts: bool, source: Optional[str],
-                as_of: Optional[str]) -> List[str]:
-    """Writes the facility list into the facts file; returns the problems ([] when written)."""
+                as_of: Optional[str], covers: Optional[str] = None) -> List[str]:
+    """Writes the facility list into the facts file; returns the problems ([] when written).
+    `covers`: the regencies/cities of a list of part of Kalbar (see the module docstring)."""
+    if covers is not None and update_counts:
+        return ["COVERS and UPDATE_COUNTS=1 do not go together: a list of part of Kalimantan Barat "
+                "leaves the official counts as they are; update them with the whole list"]
+    regencies: Optional[List[Place]] = None
+    if covers is not None:
+        regencies, errors = parse_covers(covers)
+        if errors:
+            return errors
     yaml = round_trip()
     data = yaml.load(path.read_text(encoding="utf-8"))
     plkk = data["plkk"]
     problems = Problems(csv_path)
     items = plkk_items(read_rows(csv_path, PLKK_COLUMNS, PLKK_REQUIRED, problems), plkk["by_type"],
-                       problems)
+                       problems, regencies)
     if problems.lines:
         return problems.lines
     source, as_of, errors = source_and_date(plkk, "facilities", source, as_of,
                                             [s["id"] for s in data["sources"]])
     if errors:
         return errors
+    if regencies is not None:
+        errors = coverage_problems(items, regencies, plkk["by_type"])
+        if errors:
+            return errors
     differ = count_problems(items, plkk["by_type"])
-    if differ and not update_counts:
+    if regencies is None and differ and not update_counts:
         return ["the counts per type differ from plkk.by_type: " + "; ".join(differ)
                 + ". If the file is right, run again with UPDATE_COUNTS=1 (plkk.by_type counts, "
-                  "plkk.total, plkk.source and plkk.as_of then follow the file)."]
+                  "plkk.total, plkk.source and plkk.as_of then follow the file)." + covers_hint(items)]
     if update_counts:
         for kind in plkk["by_type"]:
             kind["count"] = sum(1 for item in items if item["type"] == kind["key"])
@@ -381,6 +457,12 @@ def import_plkk(csv_path: Path, path: Path, update_counts: bool, source: Optiona
         plkk["source"], plkk["as_of"] = source, DoubleQuotedScalarString(as_of)
     set_before(plkk, "facilities_source", source, "facilities")
     set_before(plkk, "facilities_as_of", DoubleQuotedScalarString(as_of), "facilities")
+    if regencies is not None:
+        codes = CommentedSeq(DoubleQuotedScalarString(r.code) for r in regencies)
+        codes.fa.set_flow_style()
+        set_before(plkk, "facilities_covers", codes, "facilities")
+    elif "facilities_covers" in plkk:
+        del plkk["facilities_covers"]
     replace_list(plkk, "facilities", [CommentedMap(item) for item in items])
     write_facts(path, data, yaml)
     return []
@@ -415,13 +497,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("file", type=Path, help="the CSV file")
     parser.add_argument("--update-counts", action="store_true",
                         help="PLKK: let the file's counts per type replace plkk.by_type's")
+    parser.add_argument("--covers", help="PLKK: the regencies/cities a list of part of Kalbar "
+                                         "covers, e.g. 'Kab. Sanggau, Kota Pontianak'")
     parser.add_argument("--source", help="id in 'sources' of where the list comes from")
     parser.add_argument("--as-of", help="the list's date, YYYY-MM-DD (default: today)")
     args = parser.parse_args(argv)
     path = facts_path()
     try:
         if args.what == "plkk":
-            problems = import_plkk(args.file, path, args.update_counts, args.source, args.as_of)
+            problems = import_plkk(args.file, path, args.update_counts, args.source, args.as_of,
+                                   args.covers)
         else:
             problems = import_offices(args.file, path, args.source, args.as_of)
     except FactsError as error:
@@ -432,6 +517,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"nothing written to {path}", file=sys.stderr)
         return 1
     print(f"{args.what}: {args.file} written to {path}")
+    if args.what == "plkk" and args.covers is not None:
+        plkk = load_facts(path)["plkk"]
+        regencies = load_gazetteer().regencies
+        print(f"the list covers {cover_names([regencies[c] for c in plkk['facilities_covers']])}: "
+              f"{len(plkk['facilities'])} facilities; the official counts stay: "
+              f"{plkk['total']} in Kalimantan Barat as of {plkk['as_of']}")
     return 0
 
 

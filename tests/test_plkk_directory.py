@@ -671,3 +671,178 @@ def test_the_make_targets_are_listed_in_help():
     help_text = subprocess.run(["make", "help"], cwd=PROJECT, capture_output=True, text=True).stdout
     for target in ("make import-plkk FILE=", "make import-offices FILE=", "make bench-plkk"):
         assert target in help_text
+
+
+# --- a list of part of Kalbar (issue 20): validation and import --------------------------------
+
+PARTIAL_CSV = TESTS / "data" / "plkk_partial_fixture.csv"
+SANGGAU = "6103"
+
+
+def shipped_with_fixture_source() -> str:
+    """The shipped facts (the official counts, an empty list) with the fixture's source added."""
+    data = DEFAULT_FACTS_FILE.read_text(encoding="utf-8")
+    source = FIXTURE.read_text(encoding="utf-8").split("sources:\n", 1)[1].split("  - id: ", 2)[1]
+    return data.replace("sources:\n", "sources:\n  - id: " + source, 1)
+
+
+def partial_list_text(tmp_path) -> str:
+    """The shipped facts after importing tests/data/plkk_partial_fixture.csv (four facilities of
+    Kabupaten Sanggau) with COVERS="Kab. Sanggau"."""
+    path = tmp_path / "partial.yml"
+    path.write_text(shipped_with_fixture_source(), encoding="utf-8")
+    assert import_directory.import_plkk(PARTIAL_CSV, path, False, "fixture_directory", "2026-03-02",
+                                        "Kab. Sanggau") == []
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def partial_file(tmp_path_factory):
+    """A facts file with the partial fixture list imported (built once for the module)."""
+    folder = tmp_path_factory.mktemp("partial")
+    path = folder / "facts.yml"
+    path.write_text(partial_list_text(folder), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def partial(partial_file, monkeypatch):
+    """The facts with the partial list in use."""
+    monkeypatch.setenv("FACTS_FILE", str(partial_file))
+    reset_cache()
+    return partial_file
+
+
+def import_in_process(*args):
+    """scripts/import_directory.py's main in this process (the file of FACTS_FILE): exit status."""
+    return import_directory.main([str(a) for a in args])
+
+
+def test_a_partial_list_loads_and_keeps_the_official_counts(partial_file):
+    shipped, partial = load_facts(DEFAULT_FACTS_FILE)["plkk"], load_facts(partial_file)["plkk"]
+    listed = {"facilities", "facilities_source", "facilities_as_of", "facilities_covers"}
+    assert {k: v for k, v in partial.items() if k not in listed} == \
+        {k: v for k, v in shipped.items() if k != "facilities"}
+    assert (partial["total"], partial["source"], partial["as_of"]) == (79, "kalbarnews_2023", "2023-01-17")
+    assert [t["count"] for t in partial["by_type"]] == [54, 2, 11, 1, 11]
+    assert (partial["facilities_covers"], partial["facilities_source"], partial["facilities_as_of"]) == \
+        ([SANGGAU], "fixture_directory", "2026-03-02")
+    assert [f["name"] for f in partial["facilities"]] == [
+        "RSUD Contoh Sehat", "Puskesmas Contoh Mawar", "Puskesmas Contoh Anggrek", "Puskesmas Contoh Kenanga"]
+    assert all(f["regency_code"] == SANGGAU for f in partial["facilities"])
+    # only the plkk section and the added source differ from the shipped file
+    text = partial_file.read_text(encoding="utf-8")
+    assert text.split("\nplkk:")[0] == shipped_with_fixture_source().split("\nplkk:")[0]
+    assert text.split("\njmo:")[1] == DEFAULT_FACTS_FILE.read_text(encoding="utf-8").split("\njmo:")[1]
+    assert '  facilities_covers: ["6103"]\n' in text
+
+
+def partial_copy(tmp_path, partial_file, change):
+    data = yaml.safe_load(partial_file.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "facts.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, field, problem", [
+    (lambda d: d["plkk"]["facilities"][1].update(regency_code="6171", district_code=None),
+     "plkk.facilities[1].regency_code",
+     "'6171' is not one of the regencies the list covers (plkk.facilities_covers: 6103)"),
+    (lambda d: d["plkk"].update(facilities_covers=["6103", "6199"]), "plkk.facilities_covers[1]",
+     "'6199' is not a regency of the gazetteer"),
+    (lambda d: d["plkk"].update(facilities_covers=["6103", "6103"]), "plkk.facilities_covers[1]",
+     "repeats the key '6103'"),
+    (lambda d: d["plkk"].update(facilities_covers=[]), "plkk.facilities_covers",
+     "is empty: name the regency codes the list covers"),
+    (lambda d: (d["plkk"]["by_type"][2].update(count=0), d["plkk"]["by_type"][0].update(count=65)),
+     "plkk.by_type[2].count",
+     "says 0 for all Kalimantan Barat but the list of part of it has 1 of type rsud"),
+    # without facilities_covers the list is the whole list: its counts must match, as before
+    (lambda d: d["plkk"].pop("facilities_covers"), "plkk.by_type[0].count",
+     "says 54 but plkk.facilities has 3 of type puskesmas"),
+])
+def test_partial_list_errors_name_file_field_and_problem(tmp_path, partial_file, change, field, problem):
+    path = partial_copy(tmp_path, partial_file, change)
+    with pytest.raises(FactsError) as error:
+        load_facts(path)
+    assert (error.value.path, error.value.field) == (str(path), field)
+    assert problem in error.value.problem, error.value.problem
+
+
+def test_counts_that_differ_suggest_covers_with_the_regencies_in_the_file(facts_file, capsys):
+    before = facts_file.read_bytes()
+    assert import_in_process("plkk", PARTIAL_CSV, "--source", "fixture_directory") == 1
+    err = capsys.readouterr().err
+    assert ("the counts per type differ from plkk.by_type: puskesmas: 3 in the file, 54 in "
+            "plkk.by_type; klinik: 0 in the file, 2 in plkk.by_type; rsud: 1 in the file, 11 in "
+            "plkk.by_type;") in err
+    assert ('If the file lists part of Kalimantan Barat only, say which instead: COVERS="Kabupaten '
+            'Sanggau" (the regencies in the file); the official counts then stay as they are.') in err
+    assert facts_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--covers", "Kab. Sangau"],
+     "COVERS: 'Kab. Sangau' is not a regency/city of Kalimantan Barat; closest: 'Kabupaten Sanggau'"),
+    (["--covers", "Kab. Sanggau", "--update-counts"],
+     "COVERS and UPDATE_COUNTS=1 do not go together: a list of part of Kalimantan Barat leaves the "
+     "official counts as they are"),
+    (["--covers", "Kab. Sanggau; Kabupaten Sintang"],
+     "COVERS names Kabupaten Sintang, but no row of the file is in it: leave it out of COVERS, or add "
+     "its facilities to the file"),
+    (["--covers", "Kota Pontianak"],
+     "plkk_partial_fixture.csv: row 3, column 'kabupaten/kota': 'Sanggau' is not in COVERS (Kota "
+     "Pontianak): add it to COVERS or leave the row out"),
+    (["--covers", " , "], "COVERS is empty: name the regencies/cities the list covers"),
+])
+def test_covers_errors_and_nothing_written(facts_file, capsys, args, expected):
+    before = facts_file.read_bytes()
+    assert import_in_process("plkk", PARTIAL_CSV, "--source", "fixture_directory", *args) == 1
+    err = capsys.readouterr().err
+    assert expected in err and f"nothing written to {facts_file}" in err, err
+    assert facts_file.read_bytes() == before
+
+
+def test_a_partial_list_cannot_have_more_of_a_type_than_the_official_count(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "facts.yml"
+    path.write_text(FIXTURE.read_text(encoding="utf-8"), encoding="utf-8")  # 2 RSUD in all
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    csv_file = write_csv(tmp_path, "RSUD Contoh A,RSUD,Sanggau,,,,,\nRSUD Contoh B,RSUD,Sanggau,,,,,\n"
+                                   "RSUD Contoh C,RSUD,Sanggau,,,,,\n")
+    assert import_in_process("plkk", csv_file, "--covers", "Sanggau") == 1
+    assert ("the file has more facilities of a type than plkk.by_type counts for all Kalimantan "
+            "Barat: rsud: 3 in the file, 2 in plkk.by_type.") in capsys.readouterr().err
+
+
+def test_the_whole_list_after_a_partial_one_is_checked_against_the_counts(partial_file, tmp_path,
+                                                                          monkeypatch, capsys):
+    path = tmp_path / "facts.yml"
+    path.write_text(partial_file.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    # the whole list (no COVERS) is refused when its counts are not the official ones, as today
+    assert import_in_process("plkk", PLKK_CSV) == 1
+    assert "the counts per type differ from plkk.by_type: puskesmas: 12 in the file, 54" in \
+        capsys.readouterr().err
+    assert "facilities_covers" in path.read_text(encoding="utf-8")
+    # a whole list whose counts are right replaces the partial one: no facilities_covers left
+    assert import_in_process("plkk", PLKK_CSV, "--update-counts", "--as-of", "2026-03-02") == 0
+    facts = load_facts(path)["plkk"]
+    assert "facilities_covers" not in facts and len(facts["facilities"]) == facts["total"] == 18
+    assert "facilities_covers" not in path.read_text(encoding="utf-8")
+
+
+def test_the_import_says_what_a_partial_list_covers(facts_file, capsys):
+    assert import_in_process("plkk", PARTIAL_CSV, "--source", "fixture_directory", "--as-of",
+                             "2026-03-02", "--covers", "Kab. Sanggau") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "the list covers Kabupaten Sanggau: 4 facilities; the official counts stay: 79 in "
+        "Kalimantan Barat as of 2023-01-17")
+
+
+def test_make_passes_covers_to_the_import():
+    dry_run = subprocess.run(["make", "-n", "import-plkk", "FILE=list.csv", "COVERS=Kab. Sanggau, Kota X",
+                              "SOURCE=s", "AS_OF=2026-03-02"], cwd=PROJECT, capture_output=True,
+                             text=True).stdout
+    assert ('scripts/import_directory.py plkk "list.csv"  --source "s" --as-of "2026-03-02" '
+            '--covers "Kab. Sanggau, Kota X"') in dry_run, dry_run
