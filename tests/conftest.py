@@ -70,3 +70,23 @@ def intent_answers_only(monkeypatch):
 
     monkeypatch.setattr(faq, "KNOWLEDGE_FIRST_INTENTS", set())
     monkeypatch.setattr(faq, "answer_unplaced", lambda turn: None)
+
+
+class ProjectBot:
+    """The project's own bot on the default test ports: `rasa` and `actions` are servers.Server."""
+
+    def __init__(self, rasa: Any, actions: Any) -> None:
+        self.rasa, self.actions = rasa, actions
+
+
+@pytest.fixture(scope="session")
+def project_bot():
+    """The action server and Rasa with the project's model, facts and stores on the default test
+    ports (servers.RASA_PORT, servers.ACTIONS_PORT), started once for every module that needs
+    nothing else (each Rasa start costs about half a minute); stopped at the end of the session.
+    A test may stop and restart `actions`, and must leave it running."""
+    from servers import MODEL, action_server, rasa_server
+
+    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
+    with action_server() as actions, rasa_server() as rasa:
+        yield ProjectBot(rasa, actions)

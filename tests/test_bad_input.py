@@ -3,8 +3,8 @@ to the user, control characters are removed, non-text is turned into text
 (rasa_runtime/input_limits.py), and at least 500 random Unicode messages (hypothesis) each get a
 non-empty reply from the trained bot, which then still answers a normal question correctly.
 
-The limits on their own first, then the trained bot and the action server on loopback
-(Rasa 127.0.0.1:18205, actions 127.0.0.1:18255)."""
+The limits on their own first, then the trained bot and the action server on loopback (shared
+with other modules: `project_bot` of tests/conftest.py)."""
 
 import time
 import uuid
@@ -19,9 +19,8 @@ from rasa.core.channels.channel import UserMessage
 from actions import base
 from rasa_runtime import input_limits
 from rasa_runtime.input_limits import MAX_MESSAGE_CHARS, apply_limits, limited
-from servers import action_server, rasa_server
+from servers import RASA_PORT
 
-ACTIONS_PORT, RASA_PORT = 18255, 18205
 WEBHOOK = f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
 RANDOM_MESSAGES = 500
 TIME_BUDGET_S = 240  # for all the random messages: a hang or a crawl fails instead of running on
@@ -80,11 +79,9 @@ def test_registering_twice_wraps_once():
 # --- the trained bot --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bot():
-    """Rasa and the action server for this module; yields both servers."""
-    with action_server(port=ACTIONS_PORT) as actions, \
-            rasa_server(port=RASA_PORT, actions_port=ACTIONS_PORT) as rasa:
-        yield rasa, actions
+def bot(project_bot):
+    """Rasa and the action server (shared with other modules, tests/conftest.py); yields both."""
+    return project_bot.rasa, project_bot.actions
 
 
 def post(message: Any, sender: str = "", **extra: Any) -> List[dict]:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import yaml
 
-from servers import MODEL, action_server, rasa_server, say
+from servers import action_server, say
 
 PLKK_TYPES_ID = "54 puskesmas, 2 klinik, 11 RSUD"
 
@@ -25,7 +25,7 @@ CONVERSATIONS = [
         ("list of bpjs ketenagakerjaan offices in west kalimantan", ["6 branch offices", "8 service units"])]),
     ("nearest office from a district", [
         ("kantor bpjs terdekat dari anjongan",
-         ["Kecamatan Anjongan, Kab. Mempawah", "Unit Layanan Mempawah", "sekitar 22 km",
+         ["Kecamatan Anjongan, Kab. Mempawah", "Unit Layanan Mempawah", "sekitar 21 km",
           "Kantor Cabang Pontianak"])]),
     ("nearest office then follow-up place", [
         ("kntr bpjs tk di sintang dmn", ["Kantor Cabang Sintang"]),
@@ -91,11 +91,10 @@ CONVERSATIONS = [
 
 
 @pytest.fixture(scope="module")
-def bot():
-    """Rasa and the action server, running for the whole module; yields the action server."""
-    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
-    with action_server() as actions, rasa_server():
-        yield actions
+def bot(project_bot):
+    """Rasa and the action server (shared with other modules, tests/conftest.py); yields the
+    action server."""
+    return project_bot.actions
 
 
 def test_enough_conversations():

@@ -173,7 +173,6 @@ PLACE_REPLY = re.compile(
     r"terdekat adalah|the nearest .{0,40}office is the|Kantor cabang terdekat:"
     r"|Nearest branch office:|bernama \"|more than one place called|\b(Desa|Kelurahan) [A-Z]"
     r"|Kecamatan [A-Z][\w' ]*, (Kab\.|Kota)|Kantor terdekat dari |The office nearest to ")
-LIVE_ACTIONS_PORT, LIVE_RASA_PORT = 15355, 15305
 
 
 def live_messages() -> List[str]:
@@ -184,27 +183,23 @@ def live_messages() -> List[str]:
 
 
 @pytest.fixture(scope="module")
-def live_bot():
-    from servers import MODEL, action_server, rasa_server
-
-    assert MODEL.exists(), "no trained model: run `make train` (make test does it)"
-    with action_server(port=LIVE_ACTIONS_PORT), rasa_server(port=LIVE_RASA_PORT,
-                                                            actions_port=LIVE_ACTIONS_PORT):
-        yield
+def live_bot(project_bot):
+    """Rasa and the action server (shared with other modules, tests/conftest.py)."""
+    return project_bot
 
 
 def test_bot_names_no_office_for_place_free_messages(live_bot):
     """LIVE: each message in a fresh conversation; a reply that answers for a place (an office
     for it, the which-one question, a village) counts as a false place."""
-    from servers import send
+    from servers import RASA_PORT, send
 
     for control in ("kantor bpjs terdekat dari anjongan", "sy di desa peniti luar"):  # detectable
-        replies = send(f"precision-{uuid.uuid4().hex[:10]}", control, port=LIVE_RASA_PORT)
+        replies = send(f"precision-{uuid.uuid4().hex[:10]}", control, port=RASA_PORT)
         assert PLACE_REPLY.search("\n".join(r.get("text") or "" for r in replies)), (control, replies)
     messages = live_messages()
     offenders = []
     for text in messages:
-        replies = send(f"precision-{uuid.uuid4().hex[:10]}", text, port=LIVE_RASA_PORT)
+        replies = send(f"precision-{uuid.uuid4().hex[:10]}", text, port=RASA_PORT)
         said = "\n".join([r.get("text") or "" for r in replies]
                          + [b.get("title") or "" for r in replies for b in r.get("buttons") or []])
         if PLACE_REPLY.search(said):
