@@ -6,7 +6,7 @@ message naming the file, the field and the problem when the file is broken.
 
 import sys
 
-from actions import places
+from actions import gazetteer, places
 from actions.facts import FactsError, get_facts
 
 try:
@@ -17,3 +17,10 @@ except FactsError as error:
 
 # the place index and word lists take about a second to build: once, at start, not on a user's turn
 places.place_index()
+# the district seats (where distances are measured from): read and checked at start; a stale file
+# is reported, not fatal here, so that scripts/generate_place_lookup.py (which imports this
+# package) can still write it anew
+try:
+    gazetteer.district_seats()
+except (OSError, ValueError) as error:
+    sys.stderr.write(f"ERROR: district seats: {error}\n")
