@@ -15,7 +15,8 @@ from rasa_sdk.events import EventType
 
 from actions import places, replies
 from actions.base import BotAction, Turn
-from actions.offices import (nearest_office_text, office_details, office_label, place_label,
+from actions.gazetteer import origin
+from actions.offices import (office_details, office_label, place_label, place_office_text,
                              ranked_offices)
 
 PREFIX = "answer."
@@ -41,7 +42,7 @@ def nearest_office_line(turn: Turn) -> Optional[str]:
     if found.status != "found":
         return None
     place = found.places[0]
-    return nearest_office_text(turn, place.lat, place.lon, place_label(place), place.regency_code)
+    return place_office_text(turn, place, place_label(place))
 
 
 # "Syaratnya apa? / dokumennya apa aja?" after an FAQ answer: the FAQ intent whose answer lists
@@ -154,8 +155,8 @@ class ActionOfficeDetails(BotAction):
                 lines.append(turn.render("office_details_others"))
             turn.say_text("\n".join(lines))
             return []
-        place = found.places[0]
-        _, office = ranked_offices(turn.facts, place.lat, place.lon)[0]
+        point = origin(found.places[0])
+        _, office = ranked_offices(turn.facts, point.lat, point.lon)[0]
         label = office_label(turn, office)
         details = office_details(turn, office)
         if details:

@@ -1,5 +1,6 @@
 """Offices: the list of branch offices and service units, and the office nearest to a place or a
-shared location, by great-circle distance."""
+shared location, by great-circle distance, measured from the place's origin (a village's point, a
+district's seat, a regency's seat town: actions/gazetteer.py `origin`), which the answer names."""
 
 import json
 import math
@@ -11,8 +12,9 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions import places, replies
 from actions.base import BotAction, Turn
-from actions.gazetteer import (DISTRICT, INSIDE_KALBAR_KM, REGENCY, Place, distance_km,
-                                load_gazetteer)
+from actions.gazetteer import (DISTRICT, DISTRICT_SEAT, INSIDE_KALBAR_KM, REGENCY, REGENCY_SEAT,
+                                VILLAGE_POINT, Origin, Place, distance_km, load_gazetteer, origin,
+                                short_regency_name, village_title)
 
 # A location outside Kalbar still gets the nearest Kalbar office when it is this close.
 NEAR_OUTSIDE_KM = 100
@@ -80,6 +82,23 @@ def parse_location(text: str, entities: List[Dict[str, Any]]) -> Optional[Any]:
     return lat, lon
 
 
+def origin_text(turn: Turn, point: Optional[Origin]) -> str:
+    """Where a distance is measured from, in words ('dari Desa X', 'dari pusat Kecamatan X di Desa
+    Y', 'dari Desa Y, titik tengah desa-desa di Kecamatan X', 'dari pusat Kabupaten X di Y'); None:
+    the user's shared location."""
+    if point is None:
+        return turn.render("origin_location")
+    if point.kind == VILLAGE_POINT:
+        return turn.render("origin_village", village=village_title(point.at))
+    if point.kind == REGENCY_SEAT:
+        regency = point.at
+        if regency.seat == short_regency_name(regency):
+            return turn.render("origin_regency", regency=regency.name)
+        return turn.render("origin_regency_seat", regency=regency.name, seat=regency.seat)
+    name = "origin_district_seat" if point.kind == DISTRICT_SEAT else "origin_villages_centre"
+    return turn.render(name, district=point.district.name, village=village_title(point.at))
+
+
 def nearest_place(lat: float, lon: float) -> Tuple[float, Place]:
     """The village or district centre of Kalbar nearest to a point, with its distance."""
     gazetteer = load_gazetteer()
@@ -103,12 +122,13 @@ def office_details(turn: Turn, office: Dict[str, Any]) -> Optional[str]:
 
 
 def nearest_office_text(turn: Turn, lat: float, lon: float, place: str,
-                        regency_code: Optional[str]) -> str:
-    """The full answer for a point: nearest office, distance, branch, details and map."""
+                        regency_code: Optional[str], origin: str) -> str:
+    """The full answer for a point: nearest office, distance (from `origin`, in words:
+    origin_text), branch, details and map."""
     facts = turn.facts
     km, office = ranked_offices(facts, lat, lon)[0]
     lines = [turn.render("nearest_office", place=place, office=office_label(turn, office),
-                         distance=replies.distance(km, turn.lang))]
+                         distance=replies.distance(km, turn.lang), origin=origin)]
     if regency_code and not any(o["regency_code"] == regency_code for o in facts["offices"]["list"]):
         regency = load_gazetteer().regencies[regency_code].name
         lines.append(turn.render("no_office_in_regency", regency=regency))
@@ -123,12 +143,20 @@ def nearest_office_text(turn: Turn, lat: float, lon: float, place: str,
     return " ".join(lines[:-1]) + "\n" + lines[-1]
 
 
+def place_office_text(turn: Turn, place: Place, label: str) -> str:
+    """nearest_office_text for a gazetteer place (called `label` in the answer), measured from
+    the place's origin, which the answer names."""
+    point = origin(place)
+    return nearest_office_text(turn, point.lat, point.lon, label, place.regency_code,
+                               origin_text(turn, point))
+
+
 def answer_place(turn: Turn, place: Place, postal_code: Optional[str] = None) -> List[EventType]:
     """Sends the nearest office to a gazetteer place."""
     label = place_label(place)
     if postal_code:
         label = turn.render("postal_code_place", code=postal_code, place=label)
-    turn.say_text(nearest_office_text(turn, place.lat, place.lon, label, place.regency_code))
+    turn.say_text(place_office_text(turn, place, label))
     return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
 
 
@@ -141,13 +169,15 @@ def answer_location(turn: Turn, location: Any) -> List[EventType]:
     km, place = nearest_place(lat, lon)
     if km <= INSIDE_KALBAR_KM:
         label = f"{turn.render('your_location')} ({place_label(place)})"
-        turn.say_text(nearest_office_text(turn, lat, lon, label, place.regency_code))
+        turn.say_text(nearest_office_text(turn, lat, lon, label, place.regency_code,
+                                          origin_text(turn, None)))
         return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
     lines = [turn.render("location_outside")]
     office_km, office = ranked_offices(turn.facts, lat, lon)[0]
     if office_km <= NEAR_OUTSIDE_KM:
         lines.insert(1, turn.render("location_outside_near", office=office_label(turn, office),
-                                    distance=replies.distance(office_km, turn.lang)))
+                                    distance=replies.distance(office_km, turn.lang),
+                                    origin=origin_text(turn, None)))
     turn.say_text(" ".join(lines))
     return [SlotSet("awaiting_place", False)]
 

@@ -23,6 +23,9 @@ FACTS = yaml.safe_load((PROJECT / "data" / "facts.yml").read_text(encoding="utf-
 OFFICES = FACTS["offices"]["list"]
 REGENCIES = {r["code"]: r for r in RAW["regencies"]}
 DISTRICTS = {d["code"]: d for d in RAW["districts"]}
+# where each district is measured from (section 11)
+SEATS = json.loads((PROJECT / "data" / "gazetteer" / "district_seats.json").read_text(encoding="utf-8"))
+SEAT_OF = {entry["code"]: entry for entry in SEATS["districts"]}
 ACTION = ActionNearestOffice()
 KIND_LABEL = {"branch_office": "Kantor Cabang", "service_unit": "Unit Layanan"}
 
@@ -57,9 +60,10 @@ def answer(label: str) -> str:
 
 
 def village_position(village: Dict) -> Tuple[float, float]:
+    """Where a village is measured from: its own point, else its district's seat (section 11)."""
     if village["lat"] is None:
-        district = DISTRICTS[village["district_code"]]
-        return district["lat"], district["lon"]
+        seat = SEAT_OF[village["district_code"]]
+        return seat["lat"], seat["lon"]
     return village["lat"], village["lon"]
 
 
@@ -477,8 +481,8 @@ def test_sungai_raya_answered_by_button():
     messages, slots = run_action(ACTION, '/inform_place{"place": "610701"}', intent="inform_place",
                                  entities=[{"entity": "place", "value": "610701"}],
                                  place_candidates=SUNGAI_RAYA)
-    district = DISTRICTS["610701"]
-    _, label = nearest(district["lat"], district["lon"])
+    seat = SEAT_OF["610701"]  # a district is measured from its seat (section 11)
+    _, label = nearest(seat["lat"], seat["lon"])
     assert "Kecamatan Sungai Raya, Kab. Bengkayang" in messages[0]["text"]
     assert answer(label) in messages[0]["text"]
     assert slots["place_candidates"] is None
@@ -559,3 +563,231 @@ def test_english_nearest_office():
     reply = reply_text(ACTION, "nearest office to ngabang", intent="ask_nearest_office")
     assert "the nearest BPJS Ketenagakerjaan office is the Landak service unit," in reply
     assert "Kecamatan Ngabang, Kab. Landak" in reply
+
+
+# --- 11. where a distance is measured from (issue 18 item 4) ---------------------------------
+#
+# A district is measured from its seat, not from the middle of its area: the seats file
+# (data/gazetteer/district_seats.json, generated from the gazetteer by
+# scripts/generate_place_lookup.py) names a village of each district. A village is measured from
+# itself, a regency or city from its seat town, and the answer says which point it used. The
+# rules are checked here with code of the test's own.
+
+VILLAGE_OF = {v["code"]: v for v in RAW["villages"]}
+RIVER_MOUTH = {"nanga", "kuala", "muara"}
+
+
+def title(village: Dict) -> str:
+    """'Kelurahan X' (a 1 in the code's seventh digit) or 'Desa X'."""
+    return ("Kelurahan " if village["code"][6] == "1" else "Desa ") + village["name"]
+
+
+def medoid(candidates: List[Dict], others: List[Dict]) -> Dict:
+    return min(candidates, key=lambda c: (sum(haversine(c["lat"], c["lon"], o["lat"], o["lon"])
+                                              for o in others), c["code"]))
+
+
+def expected_seat(district: Dict) -> Tuple[str, Dict]:
+    """(rule, village) by the rules of scripts/generate_place_lookup.py, written anew."""
+    name = district["name"].lower()
+    villages = [v for v in RAW["villages"]
+                if v["district_code"] == district["code"] and v["lat"] is not None]
+    named = [v for v in villages if v["name"].lower().replace(" ", "") == name.replace(" ", "")]
+    kelurahan = [v for v in villages if v["code"][6] == "1"]
+    bearing = [v for v in villages if f" {name} " in f" {v['name'].lower()} "]
+    mouth = [v for v in bearing if set(v["name"].lower().replace(name, "").split()) <= RIVER_MOUTH]
+    if named:
+        return "named_village", medoid(named, villages)
+    if kelurahan:
+        return "kelurahan", medoid(kelurahan, kelurahan)
+    if bearing:
+        return "name_bearing", medoid(mouth or bearing, villages)
+    return "villages_centre", medoid(villages, villages)
+
+
+def test_every_district_has_the_seat_its_rule_gives():
+    assert [e["code"] for e in SEATS["districts"]] == [d["code"] for d in RAW["districts"]]
+    wrong = []
+    for district in RAW["districts"]:
+        entry = SEAT_OF[district["code"]]
+        rule, village = expected_seat(district)
+        got = (entry["rule"], entry["village_code"], entry["village"], entry["lat"], entry["lon"])
+        if got != (rule, village["code"], village["name"], village["lat"], village["lon"]):
+            wrong.append((district["name"], got, rule, village["name"]))
+    assert not wrong, wrong
+    rules = collections.Counter(e["rule"] for e in SEATS["districts"])
+    assert set(rules) == {"named_village", "kelurahan", "name_bearing", "villages_centre"}
+    assert sum(n for rule, n in rules.items() if rule != "villages_centre") >= 90, rules
+
+
+def test_seats_file_is_what_the_generator_writes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "generate_place_lookup", PROJECT / "scripts" / "generate_place_lookup.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert generator.render_seats() == (PROJECT / "data" / "gazetteer" / "district_seats.json").read_text(
+        encoding="utf-8")
+
+
+def seat_phrase(district: Dict, lang: str) -> str:
+    """How the answer names a district's point."""
+    entry = SEAT_OF[district["code"]]
+    village = title(VILLAGE_OF[entry["village_code"]])
+    if entry["rule"] == "villages_centre":
+        return {"id": f"dari {village}, titik tengah desa-desa di Kecamatan {district['name']}",
+                "en": f"from {village}, the middle of the villages of Kecamatan {district['name']}"}[lang]
+    return {"id": f"dari pusat Kecamatan {district['name']} di {village}",
+            "en": f"from the centre of Kecamatan {district['name']} at {village}"}[lang]
+
+
+def about(km: float, lang: str) -> str:
+    if km < 1:
+        return {"id": "kurang dari 1 km", "en": "less than 1 km away"}[lang]
+    return {"id": f"sekitar {round(km)} km", "en": f"about {round(km)} km away"}[lang]
+
+
+def test_every_district_is_measured_from_its_seat():
+    from actions.gazetteer import DISTRICT_SEAT, VILLAGES_CENTRE, load_gazetteer, origin
+
+    districts = load_gazetteer().districts
+    wrong = []
+    for code, entry in SEAT_OF.items():
+        point = origin(districts[code])
+        kind = VILLAGES_CENTRE if entry["rule"] == "villages_centre" else DISTRICT_SEAT
+        if (point.kind, point.lat, point.lon, point.at.code) != (kind, entry["lat"], entry["lon"],
+                                                                 entry["village_code"]):
+            wrong.append((entry["name"], point))
+    assert not wrong, wrong[:5]
+
+
+# two districts of each rule (the first and last in the file): the answer's distance and point
+SEAT_SAMPLE = [pytest.param(entries[k], id=entries[k]["name"])
+               for rule in ("named_village", "kelurahan", "name_bearing", "villages_centre")
+               for entries in [[e for e in SEATS["districts"] if e["rule"] == rule]] for k in (0, -1)]
+
+
+@pytest.mark.parametrize("entry", SEAT_SAMPLE)
+def test_a_district_answer_says_it_is_measured_from_its_seat(entry):
+    district = DISTRICTS[entry["code"]]
+    text = f"kecamatan {district['name'].lower()} {qualifier(REGENCIES[district['regency_code']])}"
+    km, label = nearest(entry["lat"], entry["lon"])
+    reply = reply_text(ACTION, text, intent="inform_place", language="id")
+    assert f"terdekat adalah {label}, {about(km, 'id')} {seat_phrase(district, 'id')} (jarak" in reply
+
+
+def test_sungai_raya_district_is_measured_from_its_town():
+    """The issue's case: the district's area centre is 40 km from the office, its town 7."""
+    district, entry = DISTRICTS["611201"], SEAT_OF["611201"]
+    assert (entry["rule"], entry["village"]) == ("named_village", "Sungai Raya")
+    area_km, area_office = nearest(district["lat"], district["lon"])
+    km, office = nearest(entry["lat"], entry["lon"])
+    assert office == area_office == "Kantor Cabang Pontianak" and area_km > 30 and km < 12
+    text = reply_text(ACTION, "kec sungai raya kab kubu raya", intent="inform_place", language="id")
+    assert (f"terdekat adalah Kantor Cabang Pontianak, sekitar {round(km)} km dari pusat Kecamatan "
+            f"Sungai Raya di Desa Sungai Raya (jarak garis lurus, perkiraan)") in text
+    text = reply_text(ACTION, "nearest office to sungai raya district, kubu raya regency",
+                      intent="ask_nearest_office")
+    assert (f"is the Pontianak branch office, about {round(km)} km away from the centre of "
+            f"Kecamatan Sungai Raya at Desa Sungai Raya (straight line") in text
+
+
+def test_desa_sungai_ambawang_is_measured_from_the_village_bearing_its_name():
+    """No village is called Sungai Ambawang: the answer is for the district, measured from Desa
+    Sungai Ambawang Kuala (the village bearing its name), not from the middle of its area."""
+    assert not [v for v in RAW["villages"] if v["name"] == "Sungai Ambawang"]
+    district, entry = DISTRICTS["611203"], SEAT_OF["611203"]
+    assert (entry["rule"], entry["village"]) == ("name_bearing", "Sungai Ambawang Kuala")
+    km, _ = nearest(entry["lat"], entry["lon"])
+    assert nearest(district["lat"], district["lon"])[0] > 30 and km < 12
+    text = reply_text(ACTION, "sy di desa sungai ambawang", intent="inform_place")
+    assert (f"sekitar {round(km)} km dari pusat Kecamatan Sungai Ambawang di Desa Sungai Ambawang "
+            f"Kuala") in text
+
+
+def test_a_named_village_is_measured_from_the_village():
+    """Desa Pulau Jambu lies far from its district's town: its own distance is given."""
+    village = next(v for v in RAW["villages"]
+                   if v["name"] == "Pulau Jambu" and v["district_code"] == "611201")
+    km, office = nearest(village["lat"], village["lon"])
+    seat_km, _ = nearest(SEAT_OF["611201"]["lat"], SEAT_OF["611201"]["lon"])
+    assert round(km) - round(seat_km) >= 20
+    text = reply_text(ACTION, "sy di desa pulau jambu kec sungai raya kab kubu raya",
+                      intent="inform_place", language="id")
+    assert f"terdekat adalah {office}, sekitar {round(km)} km dari Desa Pulau Jambu (jarak" in text
+    text = reply_text(ACTION, "nearest office to pulau jambu village, sungai raya, kubu raya",
+                      intent="ask_nearest_office")
+    assert f"about {round(km)} km away from Desa Pulau Jambu (straight line" in text
+
+
+def test_a_village_without_coordinates_is_measured_from_its_district_seat():
+    village = next(v for v in RAW["villages"] if v["lat"] is None and v["district_code"] == "611201")
+    km, office = nearest(SEAT_OF["611201"]["lat"], SEAT_OF["611201"]["lon"])
+    text = reply_text(ACTION, f"desa {village['name'].lower()} kec sungai raya kab kubu raya",
+                      intent="inform_place", language="id")
+    assert f"Untuk Desa {village['name']}, Kec. Sungai Raya" in text
+    assert f"{office}, sekitar {round(km)} km dari pusat Kecamatan Sungai Raya di Desa Sungai Raya" in text
+
+
+def test_a_district_without_a_known_seat_uses_its_villages_centre():
+    district = next(d for d in RAW["districts"] if d["name"] == "Sambas")
+    entry = SEAT_OF[district["code"]]
+    villages = [v for v in RAW["villages"] if v["district_code"] == district["code"] and v["lat"] is not None]
+    assert entry["rule"] == "villages_centre" and entry["village_code"] == medoid(villages, villages)["code"]
+    km, office = nearest(entry["lat"], entry["lon"])
+    text = reply_text(ACTION, "kecamatan sambas kab sambas", intent="inform_place", language="id")
+    assert (f"terdekat adalah {office}, sekitar {round(km)} km dari Desa {entry['village']}, titik tengah "
+            f"desa-desa di Kecamatan Sambas") in text
+    text = reply_text(ACTION, "nearest office to sambas district, sambas regency",
+                      intent="ask_nearest_office")
+    assert f"away from Desa {entry['village']}, the middle of the villages of Kecamatan Sambas" in text
+
+
+def test_a_kelurahan_seat_is_named_kelurahan():
+    """Kecamatan Putussibau Selatan: its kelurahan are the town, 4 km from the office, where the
+    middle of its area was 79 km away."""
+    district = next(d for d in RAW["districts"] if d["name"] == "Putussibau Selatan")
+    entry = SEAT_OF[district["code"]]
+    assert entry["rule"] == "kelurahan" and entry["village_code"][6] == "1"
+    km, office = nearest(entry["lat"], entry["lon"])
+    assert nearest(district["lat"], district["lon"])[0] > 50 and km < 10
+    text = reply_text(ACTION, "kecamatan putussibau selatan", intent="inform_place", language="id")
+    assert (f"{office}, sekitar {round(km)} km dari pusat Kecamatan Putussibau Selatan di Kelurahan "
+            f"{entry['village']}") in text
+
+
+@pytest.mark.parametrize("text,point", [
+    ("kubu raya", "dari pusat Kabupaten Kubu Raya di Sungai Raya"),
+    ("kab landak", "dari pusat Kabupaten Landak di Ngabang"),
+    ("kota pontianak", "dari pusat Kota Pontianak"),
+])
+def test_a_regency_is_measured_from_its_seat_town(text, point):
+    reply = reply_text(ACTION, text, intent="inform_place", language="id")
+    assert f"{point} (jarak garis lurus" in reply
+
+
+def test_a_shared_location_is_measured_from_itself():
+    reply = reply_text(ACTION, '{"lng": 109.34, "lat": -0.03}', intent="inform_place")
+    assert "kurang dari 1 km dari lokasi Anda (jarak garis lurus" in reply
+    km, label = nearest(1.55, 110.35)
+    reply = reply_text(ACTION, '{"lng": 110.35, "lat": 1.55}', intent="inform_place")
+    assert (f"Kantor terdekat di Kalimantan Barat: {label}, sekitar {round(km)} km dari lokasi Anda "
+            f"(garis lurus)") in reply
+
+
+def test_a_stale_seats_file_is_refused(tmp_path):
+    """A seat that is not one of its district's villages at that village's point (the gazetteer
+    changed, the file was not generated anew) stops the loader with a message to run make lookup."""
+    from actions.gazetteer import district_seats
+
+    stale = json.loads(json.dumps(SEATS))
+    stale["districts"][0]["lat"] += 0.1
+    path = tmp_path / "district_seats.json"
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    with pytest.raises(ValueError, match="make lookup"):
+        district_seats(path)
+    missing = {**SEATS, "districts": SEATS["districts"][1:]}
+    path.write_text(json.dumps(missing), encoding="utf-8")
+    with pytest.raises(ValueError, match="no seat for districts"):
+        district_seats(path)
