@@ -3,7 +3,13 @@ treated after a work accident, and how to find one. Facility names come only fro
 
 With `plkk.facilities` filled (actions/directory.py), "find" answers name facilities: the three
 nearest to a place or a shared location, those of a regency or district by type, and whether a
-named facility is in the list. With the list empty, the answers are the counts and where to ask.
+named facility is in the list; an accident question that names a place gets the nearest too. With
+the list empty, the answers are the counts and where to ask.
+
+A list of part of Kalbar (`plkk.facilities_covers`: the regencies it covers) is answered as such:
+each answer from it says what it covers, how many facilities and its date; a place or location
+outside it, or a name not in it, gets the JMO app and the call centre, not the far facilities of
+the list; the counts (`plkk.total`, `plkk.by_type`) stay the official ones with their own date.
 """
 
 import re
@@ -77,6 +83,41 @@ def facility_type_in(turn: Turn, text: Optional[str] = None) -> Optional[Dict[st
 def list_as_of(turn: Turn) -> str:
     """The month of the facility list ('Maret 2026')."""
     return replies.month_year(turn.facts["plkk"]["facilities_as_of"], turn.lang)
+
+
+def covered_regencies(turn: Turn) -> Optional[List[str]]:
+    """The regency codes a list of part of Kalbar covers; None for a list of the whole province."""
+    return turn.facts["plkk"].get("facilities_covers") or None
+
+
+def covers(turn: Turn, regency_code: str) -> bool:
+    """Whether the facility list covers a regency (a list of the whole province covers all)."""
+    covered = covered_regencies(turn)
+    return covered is None or regency_code in covered
+
+
+def coverage(turn: Turn) -> Dict[str, str]:
+    """What a list of part of Kalbar covers, for its templates: the regencies ('Kabupaten X'),
+    the number of facilities, the list's month, and the official count and its month."""
+    plkk, regencies = turn.facts["plkk"], load_gazetteer().regencies
+    return {"areas": replies.join([regencies[code].name for code in covered_regencies(turn) or []],
+                                  turn.lang),
+            "count": replies.number(len(plkk["facilities"]), turn.lang), "as_of": list_as_of(turn),
+            "total": replies.number(plkk["total"], turn.lang), "official_as_of": turn.as_of(plkk)}
+
+
+def partial_note(turn: Turn) -> List[str]:
+    """The line that says what a list of part of Kalbar covers ([] for a list of all of it)."""
+    return [turn.render("plkk_partial_note", **coverage(turn))] if covered_regencies(turn) else []
+
+
+def list_breakdown(turn: Turn) -> str:
+    """'3 puskesmas dan 1 RSUD': the list's facilities by type, the types it has."""
+    counts = [(sum(1 for f in turn.facts["plkk"]["facilities"] if f["type"] == t["key"]), t)
+              for t in turn.facts["plkk"]["by_type"]]
+    return replies.join([f"{replies.number(n, turn.lang)} "
+                         f"{((t.get('singular') or t['label']) if n == 1 else t['label'])[turn.lang]}"
+                         for n, t in counts if n], turn.lang)
 
 
 def by_key(turn: Turn) -> Dict[str, Dict[str, Any]]:
@@ -168,13 +209,41 @@ def nearest_lines(turn: Turn, lat: float, lon: float, types: Optional[List[str]]
     return lines
 
 
-def answer_nearest(turn: Turn, lat: float, lon: float, place: str) -> None:
-    """Sends the three facilities nearest to a point."""
-    types = asked_types(turn)
-    lines = [turn.render("plkk_nearest", what=what(turn, types), place=place, as_of=list_as_of(turn))]
+def listed_types(turn: Turn, types: Optional[List[str]]) -> Optional[List[str]]:
+    """The types asked for when the list has a facility of one of them, else None (every type):
+    a list of part of Kalbar may have no clinic at all."""
+    if types is None or any(f["type"] in types for f in turn.facts["plkk"]["facilities"]):
+        return types
+    return None
+
+
+def nearest_block(turn: Turn, lat: float, lon: float, place: str) -> List[str]:
+    """The lines of the three facilities nearest to a point: what the list covers when it is of
+    part of Kalbar, the heading, the facilities, and "check before you go". A type asked for that
+    the list does not have is said so, and the nearest of every type follow."""
+    asked = asked_types(turn)
+    types = listed_types(turn, asked)
+    lines = partial_note(turn)
+    if types != asked:
+        lines.append(turn.render("plkk_type_not_listed", what=what(turn, asked)))
+    lines.append(turn.render("plkk_nearest", what=what(turn, types), place=place, as_of=list_as_of(turn)))
     lines += nearest_lines(turn, lat, lon, types)
     lines.append(turn.render("plkk_before_you_go"))
-    turn.say_text("\n".join(lines))
+    return lines
+
+
+def answer_not_covered(turn: Turn, place: str) -> None:
+    """A place outside a list of part of Kalbar: what the list covers, and where to ask."""
+    turn.say("plkk_not_covered", place=place, **coverage(turn))
+
+
+def answer_nearest(turn: Turn, lat: float, lon: float, place: str, regency_code: str) -> None:
+    """Sends the three facilities nearest to a point of a regency (or, when the list does not
+    cover that regency, what it covers and where to ask)."""
+    if not covers(turn, regency_code):
+        answer_not_covered(turn, place)
+        return
+    turn.say_text("\n".join(nearest_block(turn, lat, lon, place)))
 
 
 def shortened(turn: Turn, names: Sequence[str]) -> str:
@@ -186,20 +255,26 @@ def shortened(turn: Turn, names: Sequence[str]) -> str:
 
 
 def answer_area(turn: Turn, area: Place) -> None:
-    """Sends the facilities of a regency or district by type (or the nearest, when it has none)."""
+    """Sends the facilities of a regency or district by type (or the nearest, when it has none;
+    or, when the list does not cover it, what the list covers and where to ask)."""
+    label = offices.place_label(area)
+    if not covers(turn, area.regency_code):
+        answer_not_covered(turn, label)
+        return
     types = asked_types(turn)
     district = area.code if area.kind == DISTRICT else None
     found = [f for f in directory(turn.facts).in_area(area.regency_code, district)
              if types is None or f.type in types]
-    label = offices.place_label(area)
     if not found:
-        lines = [turn.render("plkk_none_in_area", what=what(turn, types), place=label,
+        lines = [*partial_note(turn),
+                 turn.render("plkk_none_in_area", what=what(turn, types), place=label,
                              as_of=list_as_of(turn))]
-        lines += nearest_lines(turn, area.lat, area.lon, types)
+        lines += nearest_lines(turn, area.lat, area.lon, listed_types(turn, types))
         lines.append(turn.render("plkk_before_you_go"))
         turn.say_text("\n".join(lines))
         return
-    lines = [turn.render("plkk_in_area", what=what(turn, types), place=label, as_of=list_as_of(turn),
+    lines = [*partial_note(turn),
+             turn.render("plkk_in_area", what=what(turn, types), place=label, as_of=list_as_of(turn),
                          count=replies.number(len(found), turn.lang))]
     for kind in turn.facts["plkk"]["by_type"]:
         names = [f.name for f in found if f.type == kind["key"]]
@@ -222,7 +297,7 @@ def answer_place(turn: Turn, place: Place, postal_code: Optional[str] = None) ->
         label = offices.place_label(place)
         if postal_code:
             label = turn.render("postal_code_place", code=postal_code, place=label)
-        answer_nearest(turn, place.lat, place.lon, label)
+        answer_nearest(turn, place.lat, place.lon, label, place.regency_code)
     else:
         answer_area(turn, place)
     return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
@@ -238,7 +313,8 @@ def answer_location(turn: Turn, location: Any) -> List[EventType]:
     if km > offices.INSIDE_KALBAR_KM:
         turn.say("plkk_location_outside")
     else:
-        answer_nearest(turn, lat, lon, f"{turn.render('your_location')} ({offices.place_label(place)})")
+        answer_nearest(turn, lat, lon, f"{turn.render('your_location')} ({offices.place_label(place)})",
+                       place.regency_code)
     return [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
 
 
@@ -323,6 +399,8 @@ def answer_named(turn: Turn) -> bool:
         lines += [turn.render("plkk_item", name=f.name, type=type_name(turn, f.type),
                               area=area_label(f)) for f in matches]
         turn.say_text("\n".join(lines))
+    elif question and covered_regencies(turn):
+        turn.say("plkk_not_listed_partial", query=written, **coverage(turn))
     elif question:
         turn.say("plkk_not_listed", query=written, as_of=as_of)
     else:
@@ -368,8 +446,18 @@ class ActionPlkkCount(BotAction):
         return []
 
 
+def treatment_place(turn: Turn) -> Optional[Place]:
+    """The Kalbar place an accident question names ("kecelakaan kerja di meliau, berobat
+    kemana?"), when it names exactly one; None otherwise."""
+    found = places.resolve(turn.text)
+    return found.places[0] if found.status == "found" else None
+
+
 class ActionPlkkTreatment(BotAction):
-    """Where to get treated after a work accident."""
+    """Where to get treated after a work accident. With the facility list filled and a place in
+    the question that the list covers: the steps in short and the three nearest listed
+    facilities. Otherwise the steps and where to find a PLKK (the JMO app, the call centre),
+    saying so when the list does not cover the place named."""
 
     action_name = "action_plkk_treatment"
     intents = ("ask_plkk_treatment",)
@@ -377,8 +465,18 @@ class ActionPlkkTreatment(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         plkk = turn.facts["plkk"]
-        turn.say("plkk_treatment", total=replies.number(plkk["total"], turn.lang),
-                 as_of=turn.as_of(plkk))
+        place = treatment_place(turn) if plkk["facilities"] else None
+        if place and covers(turn, place.regency_code):
+            lines = [turn.render("plkk_treatment_nearest"),
+                     *nearest_block(turn, place.lat, place.lon, offices.place_label(place))]
+            turn.say_text("\n".join(lines))
+            return []
+        text = turn.render("plkk_treatment", total=replies.number(plkk["total"], turn.lang),
+                           as_of=turn.as_of(plkk))
+        if place:
+            text += " " + turn.render("plkk_treatment_not_covered", place=offices.place_label(place),
+                                      **coverage(turn))
+        turn.say_text(text)
         return []
 
 
@@ -405,6 +503,10 @@ class ActionPlkkFind(BotAction):
         if near or has_place:
             return offices.answer_nearest_office(turn, explicit_request=near, answers=PLACE_ANSWERS)
         example = plkk["facilities"][0]["name"]
+        if covered_regencies(turn):
+            turn.say("plkk_overview_partial", breakdown=list_breakdown(turn), example=example,
+                     **coverage(turn))
+            return []
         turn.say("plkk_overview", count=replies.number(len(plkk["facilities"]), turn.lang),
                  breakdown=breakdown(turn), as_of=list_as_of(turn), example=example)
         return []

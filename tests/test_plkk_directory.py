@@ -9,6 +9,7 @@ reload of an imported list.
 
 import asyncio
 import datetime
+import os
 import subprocess
 import sys
 
@@ -846,3 +847,176 @@ def test_make_passes_covers_to_the_import():
                              text=True).stdout
     assert ('scripts/import_directory.py plkk "list.csv"  --source "s" --as-of "2026-03-02" '
             '--covers "Kab. Sanggau, Kota X"') in dry_run, dry_run
+
+
+# --- a list of part of Kalbar: the answers ------------------------------------------------------
+
+from actions.plkk import ActionPlkkTreatment  # noqa: E402
+
+COVERS_ID = "Daftar PLKK yang saya punya baru untuk Kabupaten Sanggau: 4 fasilitas, per Maret 2026."
+COVERS_EN = "The PLKK list I have covers only Kabupaten Sanggau: 4 PLKK, as of March 2026."
+OFFICIAL_ID = "Per Januari 2023, di Kalimantan Barat ada 79 PLKK."
+OFFICIAL_EN = "As of January 2023, there are 79 PLKK in Kalimantan Barat."
+MELIAU = "Kecamatan Meliau, Kab. Sanggau"
+
+
+def treatment(text):
+    return reply_text(ActionPlkkTreatment(), text, intent="ask_plkk_treatment")
+
+
+def test_partial_counts_and_definition_stay_the_official_ones(partial):
+    """The official counts keep their figures, source and date: word for word the shipped answers."""
+    questions = [(ActionPlkkCount(), "berapa plkk di kalbar", "ask_plkk_count"),
+                 (ActionPlkkCount(), "how many clinics are plkk partners?", "ask_plkk_count"),
+                 (ActionPlkkCount(), "berapa puskesmas yang jadi plkk", "ask_plkk_count"),
+                 (ActionPlkkDefinition(), "apa itu plkk", "ask_plkk_definition")]
+    with_list = [reply_text(a, t, intent=i) for a, t, i in questions]
+    assert with_list[0] == (
+        "Per Januari 2023, BPJS Ketenagakerjaan bekerja sama dengan 79 fasilitas kesehatan tingkat "
+        "pertama dan lanjutan (PLKK) di Kalimantan Barat, yaitu 54 puskesmas, 2 klinik, 11 RSUD "
+        "(rumah sakit umum daerah), 1 rumah sakit TNI/Polri, dan 11 rumah sakit swasta.")
+    assert "Sanggau" not in " ".join(with_list)
+    os.environ.pop("FACTS_FILE")
+    reset_cache()
+    assert with_list == [reply_text(a, t, intent=i) for a, t, i in questions]
+
+
+def test_partial_overview_says_what_it_covers(partial):
+    assert find("cara cari plkk") == (
+        "Daftar PLKK yang saya punya baru untuk Kabupaten Sanggau, per Maret 2026: 4 fasilitas, yaitu "
+        "3 puskesmas dan 1 RSUD. Sebutkan kecamatan atau desa Anda, atau bagikan lokasi Anda, supaya "
+        "saya carikan yang terdekat; bisa juga tanya satu fasilitas, misalnya \"apakah RSUD Contoh "
+        "Sehat termasuk PLKK?\". Untuk daerah lain, buka aplikasi JMO (menu informasi mitra PLKK) atau "
+        f"hubungi call centre 175. {OFFICIAL_ID}")
+    assert find("how do I find a PLKK").startswith(
+        "The PLKK list I have covers only Kabupaten Sanggau, as of March 2026: 4 PLKK, namely 3 "
+        "community health centres (puskesmas) and 1 regional public hospital (RSUD).")
+
+
+def test_partial_nearest_inside_what_it_covers(partial):
+    lines = find("plkk terdekat dari meliau").split("\n")
+    assert lines[0] == COVERS_ID
+    assert lines[1].startswith(f"PLKK terdekat dari {MELIAU} menurut daftar saya (per Maret 2026;")
+    assert lines[2].startswith("1. Puskesmas Contoh Anggrek — puskesmas, ")
+    assert "Alamat: Jl. Contoh Meliau No. 5. Telepon: 0564-000005." in lines[2]
+    assert lines[4].startswith("2. Puskesmas Contoh Kenanga — puskesmas, ")
+    assert lines[6].startswith("3. Puskesmas Contoh Mawar — puskesmas, ")
+    assert len(lines) == 9 and "175" in lines[8]
+
+
+def test_partial_places_outside_what_it_covers_get_the_jmo_app(partial):
+    assert find("plkk terdekat dari anjongan") == (
+        "Daftar PLKK yang saya punya baru untuk Kabupaten Sanggau (4 fasilitas, per Maret 2026), "
+        "belum untuk Kecamatan Anjongan, Kab. Mempawah. Untuk PLKK terdekat dari sana, buka aplikasi "
+        "JMO (menu informasi mitra PLKK), hubungi call centre 175, atau tanyakan ke kantor BPJS "
+        f"Ketenagakerjaan terdekat. {OFFICIAL_ID}")
+    assert find("which PLKK are in ketapang").startswith(
+        "The PLKK list I have covers only Kabupaten Sanggau (4 PLKK, as of March 2026), not "
+        "Kabupaten Ketapang yet. To find the nearest PLKK there, open the JMO app")
+    text = reply_text(ActionNearestOffice(), '{"lng": 109.17, "lat": 0.13}', intent="share_location",
+                      topic="plkk")
+    assert text.startswith(f"Daftar PLKK yang saya punya baru untuk Kabupaten Sanggau (4 fasilitas, per "
+                           f"Maret 2026), belum untuk lokasi Anda ({PENITI_LUAR}).")
+    assert "Contoh" not in text
+
+
+def test_partial_area_answers(partial):
+    assert find("plkk di sanggau") == (
+        f"{COVERS_ID}\nPer Maret 2026, daftar saya mencatat 4 PLKK di Kabupaten Sanggau:\n"
+        "- 3 puskesmas: Puskesmas Contoh Mawar, Puskesmas Contoh Anggrek, dan Puskesmas Contoh Kenanga.\n"
+        "- 1 RSUD: RSUD Contoh Sehat.\n"
+        "Untuk alamat dan teleponnya, sebutkan nama fasilitasnya; untuk yang terdekat, sebutkan desa "
+        "Anda atau bagikan lokasi Anda.")
+    text = find("which PLKK are in kecamatan meliau")
+    assert text.startswith(f"{COVERS_EN}\nAs of March 2026, my list has 2 PLKK in {MELIAU}:\n"
+                           "- 2 community health centres (puskesmas): Puskesmas Contoh Anggrek and "
+                           "Puskesmas Contoh Kenanga.")
+    # a type the list does not have: said so, then the nearest of the others
+    text = find("klinik plkk di sanggau")
+    assert text.startswith(f"{COVERS_ID}\nPer Maret 2026, daftar saya tidak mencatat klinik PLKK di "
+                           "Kabupaten Sanggau. Yang terdekat dari sana:\n1. RSUD Contoh Sehat — RSUD,")
+    text = find("klinik plkk terdekat dari meliau")
+    assert text.startswith(f"{COVERS_ID}\nDaftar saya tidak mencatat klinik PLKK, jadi berikut PLKK lain "
+                           f"yang terdekat.\nPLKK terdekat dari {MELIAU}")
+
+
+def test_partial_names(partial):
+    assert find("apakah RSUD Soedarso termasuk plkk?") == (
+        '"RSUD Soedarso" tidak ada di daftar PLKK yang saya punya, tetapi daftar itu baru untuk '
+        "Kabupaten Sanggau (4 fasilitas, per Maret 2026). Untuk fasilitas lain, pastikan lewat aplikasi "
+        f"JMO (menu informasi mitra PLKK) atau call centre 175. {OFFICIAL_ID}")
+    assert find("is Klinik Contoh Satu a PLKK partner?").startswith(
+        '"Klinik Contoh Satu" is not in the PLKK list I have, but that list covers only Kabupaten '
+        "Sanggau (4 PLKK, as of March 2026).")
+    assert find("apakah puskesmas contoh anggrek termasuk plkk?").startswith(
+        f"Ya, Puskesmas Contoh Anggrek termasuk PLKK menurut daftar saya (per Maret 2026): puskesmas di "
+        f"{MELIAU}. Alamat: Jl. Contoh Meliau No. 5. Telepon: 0564-000005.")
+
+
+TREATMENT_NEAREST_ID = (
+    "Jika mengalami kecelakaan kerja, segera berobat ke fasilitas kesehatan PLKK terdekat, tunjukkan "
+    "kartu peserta BPJS Ketenagakerjaan (kartu digital ada di aplikasi JMO), dan beri tahu pemberi "
+    "kerja Anda.")
+
+
+def test_an_accident_in_a_covered_place_gets_the_nearest_listed(partial):
+    lines = treatment("sy kecelakaan kerja di meliau, berobat kemana?").split("\n")
+    assert lines[:2] == [TREATMENT_NEAREST_ID, COVERS_ID]
+    assert lines[2].startswith(f"PLKK terdekat dari {MELIAU} menurut daftar saya (per Maret 2026;")
+    assert lines[3].startswith("1. Puskesmas Contoh Anggrek — puskesmas, ")
+    assert "Telepon: 0564-000005." in lines[3] and lines[4].startswith("Peta: ")
+    assert lines[5].startswith("2. Puskesmas Contoh Kenanga") and lines[7].startswith("3. Puskesmas Contoh Mawar")
+    assert lines[-1].startswith("Sebelum datang") and "JMO (menu" not in "\n".join(lines)
+    english = treatment("I had an accident at work in Meliau, where do I go?").split("\n")
+    assert english[:2] == [
+        "After a work accident, get treated at the nearest PLKK health facility, show your BPJS "
+        "Ketenagakerjaan membership card (the digital card is in the JMO app) and tell your employer.",
+        COVERS_EN]
+    assert english[2].startswith(f"The PLKK nearest to {MELIAU} in my list (as of March 2026;")
+    assert english[3].startswith("1. Puskesmas Contoh Anggrek — community health centre (puskesmas), ")
+    # "ke rs mana": the hospitals of the list
+    text = treatment("tangan sy luka kena mesin di pabrik di meliau ke rs mana")
+    assert "1. RSUD Contoh Sehat — RSUD, " in text and "Puskesmas" not in text
+
+
+SHIPPED_TREATMENT_ID = (
+    "Jika mengalami kecelakaan kerja: (1) segera berobat ke fasilitas kesehatan PLKK terdekat — per "
+    "Januari 2023 ada 79 PLKK di Kalimantan Barat, dari puskesmas sampai rumah sakit; perawatan "
+    "diberikan sesuai kebutuhan medis. (2) Tunjukkan kartu peserta BPJS Ketenagakerjaan (kartu digital "
+    "ada di aplikasi JMO). (3) Beri tahu pemberi kerja Anda. Untuk mencari PLKK terdekat, gunakan "
+    "informasi mitra PLKK di aplikasi JMO atau hubungi call centre 175. Dalam keadaan darurat, segera "
+    "ke fasilitas kesehatan terdekat.")
+
+
+def test_an_accident_elsewhere_or_without_a_place_keeps_the_jmo_app(partial):
+    assert treatment("kecelakaan kerja di ketapang berobat kemana") == (
+        f"{SHIPPED_TREATMENT_ID} Daftar nama PLKK yang saya punya baru untuk Kabupaten Sanggau (4 "
+        "fasilitas, per Maret 2026), belum untuk Kabupaten Ketapang.")
+    assert treatment("I had an accident at work in Anjongan, where do I go?").endswith(
+        "In an emergency, go to the nearest health facility at once. The PLKK list I have covers only "
+        "Kabupaten Sanggau (4 PLKK, as of March 2026), not Kecamatan Anjongan, Kab. Mempawah yet.")
+    assert treatment("kecelakaan kerja berobat kemana") == SHIPPED_TREATMENT_ID
+
+
+def test_an_accident_with_the_shipped_empty_list_or_the_whole_list(listed, monkeypatch):
+    text = treatment("kecelakaan kerja di desa peniti luar berobat kemana")
+    assert text.startswith(f"{TREATMENT_NEAREST_ID}\nPLKK terdekat dari {PENITI_LUAR} menurut daftar "
+                           "saya (per Maret 2026;")  # the whole list: no coverage line
+    assert "\n1. Puskesmas Contoh Jongkat — puskesmas, kurang dari 1 km." in text
+    monkeypatch.delenv("FACTS_FILE")
+    reset_cache()
+    assert treatment("kecelakaan kerja di meliau berobat kemana") == SHIPPED_TREATMENT_ID
+
+
+def test_a_changed_facility_changes_the_answer(partial_file, tmp_path, monkeypatch):
+    """Mutation: a copy of the partial facts with one facility renamed and a later list date,
+    through FACTS_FILE, gives an answer with the new name and date."""
+    text = partial_file.read_text(encoding="utf-8").replace("Puskesmas Contoh Anggrek", "Puskesmas Contoh Bakung")
+    text = text.replace('facilities_as_of: "2026-03-02"', 'facilities_as_of: "2026-04-01"')
+    path = tmp_path / "facts.yml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(path))
+    reset_cache()
+    answer = treatment("sy kecelakaan kerja di meliau, berobat kemana?")
+    assert "1. Puskesmas Contoh Bakung — puskesmas" in answer and "Anggrek" not in answer
+    assert "Kabupaten Sanggau: 4 fasilitas, per April 2026." in answer and "Maret" not in answer
