@@ -97,8 +97,9 @@ $(error ENABLE_API=1 needs a token: set RASA_API_TOKEN (see docs/security.md))
 endif
 
 serve: serve-check-ports $(MODEL)
-	ACTIONS_PORT=$(ACTIONS_PORT) scripts/with_action_server.sh $(RUN_RASA) run --model $(MODEL) \
-		-i $(HOST) --port $(RASA_PORT) --credentials credentials.yml --cors "http://127.0.0.1:8080" \
+	ACTIONS_PORT=$(ACTIONS_PORT) scripts/with_action_server.sh \
+		$(RUN_RASA) run --model $(MODEL) -i $(HOST) --port $(RASA_PORT) \
+		--credentials credentials.yml --cors "http://127.0.0.1:8080" \
 		$(if $(RASA_API_TOKEN),--enable-api --auth-token "$$RASA_API_TOKEN")
 
 # Our own terminal chat (scripts/shell.py): buttons as numbered lines, typed text sent as typed,
