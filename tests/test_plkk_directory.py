@@ -825,12 +825,12 @@ def test_the_whole_list_after_a_partial_one_is_checked_against_the_counts(partia
     assert import_in_process("plkk", PLKK_CSV) == 1
     assert "the counts per type differ from plkk.by_type: puskesmas: 12 in the file, 54" in \
         capsys.readouterr().err
-    assert "facilities_covers" in path.read_text(encoding="utf-8")
+    assert "\n  facilities_covers: " in path.read_text(encoding="utf-8")
     # a whole list whose counts are right replaces the partial one: no facilities_covers left
     assert import_in_process("plkk", PLKK_CSV, "--update-counts", "--as-of", "2026-03-02") == 0
     facts = load_facts(path)["plkk"]
     assert "facilities_covers" not in facts and len(facts["facilities"]) == facts["total"] == 18
-    assert "facilities_covers" not in path.read_text(encoding="utf-8")
+    assert "\n  facilities_covers: " not in path.read_text(encoding="utf-8")
 
 
 def test_the_import_says_what_a_partial_list_covers(facts_file, capsys):
