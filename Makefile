@@ -41,7 +41,7 @@ help:
 	@echo "make evaluate NLU figures on the holdout and 5-fold cross-validation (docs/nlu.md)"
 	@echo "make bench    latency and throughput against a plain rasa init bot (docs/performance.md)"
 	@echo "make bench-places  how fast a place name is resolved"
-	@echo "make import-plkk FILE=list.csv     load the PLKK facility list into the facts file (UPDATE_COUNTS=1, SOURCE=, AS_OF=)"
+	@echo "make import-plkk FILE=list.csv     load the PLKK facility list into the facts file (COVERS='Kab. X' for part of Kalbar, UPDATE_COUNTS=1, SOURCE=, AS_OF=)"
 	@echo "make import-offices FILE=list.csv  load office addresses, phones and hours into the facts file"
 	@echo "make bench-plkk    how fast the nearest PLKK are found among 1,000"
 	@echo "make purge DAYS=N  delete conversations older than N days (docs/production.md)"

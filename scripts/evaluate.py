@@ -6,7 +6,9 @@
    or ambiguous message becomes `nlu_fallback`). The targets are checked on these figures.
    The second holdout, tests/nlu_holdout_near.yml (questions next to the four topics: JHT,
    benefits, accounts, BSU by year, channels), is measured the same way with its own targets,
-   among them the wrong-topic rate: messages answered with another topic's answer.
+   among them the wrong-topic rate: messages answered with another topic's answer; so are the
+   third (tests/nlu_holdout_fresh.yml) and the English one (tests/nlu_holdout_en.yml), whose
+   accuracy is also compared with that of the Indonesian messages (LANGUAGE_GAP).
 3. 5-fold cross-validation on data/nlu (`rasa test nlu --cross-validation`) -> results/cross_validation/
    (skipped with --no-cv: it trains five models).
 
@@ -35,11 +37,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 HOLDOUT = PROJECT / "tests" / "nlu_holdout.yml"
 HOLDOUT_NEAR = PROJECT / "tests" / "nlu_holdout_near.yml"
 HOLDOUT_FRESH = PROJECT / "tests" / "nlu_holdout_fresh.yml"
+HOLDOUT_EN = PROJECT / "tests" / "nlu_holdout_en.yml"
 # The holdouts measured with TARGETS_NEAR: (metrics key, file, title in the summary).
 NEAR_HOLDOUTS = [
     ("holdout_near", HOLDOUT_NEAR, "Second holdout: questions next to the four topics"),
     ("holdout_fresh", HOLDOUT_FRESH, "Third holdout: every topic, written fresh on 2026-11-30"),
+    ("holdout_en", HOLDOUT_EN, "Fourth holdout: English only, written fresh on 2026-12-03"),
 ]
+# English parity (issue 18): the English holdout's accuracy at most this far below the accuracy on
+# the Indonesian messages of the other holdouts, pooled.
+LANGUAGE_GAP = 0.03
 NLU_DATA = PROJECT / "data" / "nlu"
 MODEL = PROJECT / "models" / "bpjstk-kalbar.tar.gz"
 RESULTS = PROJECT / "results"
@@ -400,6 +407,11 @@ def summary_markdown(metrics: Dict) -> str:
         lines.append("- none")
     for key, path, title in NEAR_HOLDOUTS:
         lines += near_markdown(metrics, key, path, title)
+    gap = metrics["language_gap"]
+    lines += ["", "## English and Indonesian", "",
+              f"Accuracy on the English holdout {fmt(gap['english'])}; on the Indonesian messages of "
+              f"the other three holdouts {fmt(gap['indonesian'])}; gap {fmt(gap['gap'])} (target <= "
+              f"{gap['target']}: {'PASS' if gap['pass'] else 'FAIL'})."]
     lines += ["", "## Cross-validation (5 folds on data/nlu)", ""]
     if cv:
         folds = cv["fold_means"]
@@ -420,6 +432,22 @@ def summary_markdown(metrics: Dict) -> str:
               "`results/nlu_confusion_matrix.png` (holdout, raw DIET intent), `results/holdout/`"
               + (", `results/cross_validation/`." if cv else "."), ""]
     return "\n".join(lines)
+
+
+def language_gap(metrics: Dict) -> Dict:
+    """English parity: the English holdout's accuracy, the accuracy on the Indonesian messages of
+    the other holdouts (pooled), the gap between them and whether it is within LANGUAGE_GAP."""
+    right = total = 0
+    for key in ("holdout", "holdout_near", "holdout_fresh"):
+        indonesian = metrics[key]["by_language"].get("id")
+        if indonesian:
+            right += indonesian["accuracy"] * indonesian["messages"]
+            total += indonesian["messages"]
+    english = metrics["holdout_en"]["intent_accuracy"]
+    indonesian_accuracy = right / total if total else 0.0
+    gap = indonesian_accuracy - english
+    return {"english": english, "indonesian": indonesian_accuracy, "gap": gap,
+            "target": LANGUAGE_GAP, "pass": gap <= LANGUAGE_GAP}
 
 
 def near_markdown(metrics: Dict, key: str, path: Path, title: str) -> List[str]:
@@ -491,6 +519,8 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
         metrics["targets_" + key] = target_results(metrics[key], TARGETS_NEAR)
         metrics["worst_" + key] = worst_errors(near, near_predictions)
 
+    metrics["language_gap"] = language_gap(metrics)
+
     if run_cv:
         cv_out = RESULTS / "cross_validation"
         if cv_out.exists():
@@ -528,6 +558,7 @@ def main() -> int:
     failed = [name for name, t in metrics["targets"].items() if not t["pass"]]
     failed += [f"{name} ({path.name})" for key, path, _ in NEAR_HOLDOUTS
                for name, t in metrics["targets_" + key].items() if not t["pass"]]
+    failed += [] if metrics["language_gap"]["pass"] else ["English-Indonesian gap"]
     if args.check_targets and failed:
         print(f"targets missed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -55,6 +55,12 @@ def holdout_fresh():
     return evaluate.load_holdout(evaluate.HOLDOUT_FRESH)
 
 
+@pytest.fixture(scope="module")
+def holdout_en():
+    """The English holdout: every intent, written fresh by someone who never saw data/."""
+    return evaluate.load_holdout(evaluate.HOLDOUT_EN)
+
+
 def test_every_domain_intent_is_in_a_holdout(holdout, holdout_near, holdout_fresh):
     counts = Counter(e.intent for e in holdout + holdout_near + holdout_fresh)
     assert set(counts) == set(DOMAIN_INTENTS)
@@ -84,6 +90,20 @@ def test_third_holdout_is_fresh_and_covers_every_intent(holdout, holdout_near, h
     assert not evaluate.exact_copies(texts, examples, entries)
     assert not evaluate.near_copies(texts, examples)
     every = Counter(evaluate.normalise(e.text) for e in holdout + holdout_near + holdout_fresh)
+    assert not [t for t, n in every.items() if n > 1]
+
+
+def test_english_holdout_is_large_fresh_english_and_covers_every_intent(
+        holdout, holdout_near, holdout_fresh, holdout_en):
+    assert len(holdout_en) >= 150
+    assert {e.intent for e in holdout_en} == set(DOMAIN_INTENTS)
+    assert all(e.lang == "en" for e in holdout_en)
+    examples, entries = evaluate.training_texts()
+    texts = [e.text for e in holdout_en]
+    assert not evaluate.exact_copies(texts, examples, entries)
+    assert not evaluate.near_copies(texts, examples)
+    every = Counter(evaluate.normalise(e.text)
+                    for e in holdout + holdout_near + holdout_fresh + holdout_en)
     assert not [t for t, n in every.items() if n > 1]
 
 
@@ -135,6 +155,10 @@ REGRESSION_FLOORS = {
 REGRESSION_FLOORS_NEAR = {
     "second": {"intent_accuracy": (0.94, "min"), "wrong_topic_rate": (0.02, "max")},
     "third": {"intent_accuracy": (0.91, "min"), "wrong_topic_rate": (0.03, "max")},
+    # English (tests/nlu_holdout_en.yml), measured 2026-12-03: accuracy 0.864, wrong-topic rate
+    # 0.031; the issue's target (within 3 points of the Indonesian messages, about 0.96) is not
+    # reached yet, and `make evaluate` reports the gap
+    "english": {"intent_accuracy": (0.84, "min"), "wrong_topic_rate": (0.05, "max")},
 }
 
 
@@ -150,10 +174,10 @@ def test_the_model_stays_above_its_regression_floor(measured, metric):
                    f"worst errors:\n{errors}"
 
 
-@pytest.fixture(scope="module", params=["second", "third"])
-def measured_near(request, holdout_near, holdout_fresh):
-    """The second and third holdouts' figures, parsed in-process as the bot does."""
-    examples = holdout_near if request.param == "second" else holdout_fresh
+@pytest.fixture(scope="module", params=["second", "third", "english"])
+def measured_near(request, holdout_near, holdout_fresh, holdout_en):
+    """The second, third and English holdouts' figures, parsed in-process as the bot does."""
+    examples = {"second": holdout_near, "third": holdout_fresh, "english": holdout_en}[request.param]
     predictions = asyncio.run(evaluate.predict(evaluate.MODEL, [e.text for e in examples]))
     metrics = dict(evaluate.score(examples, predictions),
                    wrong_topic_rate=evaluate.wrong_topic_rate(examples, predictions))
@@ -161,7 +185,8 @@ def measured_near(request, holdout_near, holdout_fresh):
 
 
 @pytest.mark.parametrize("metric", ["intent_accuracy", "wrong_topic_rate"])
-def test_the_model_stays_above_its_floor_on_the_second_and_third_holdouts(measured_near, metric):
+def test_the_model_stays_above_its_floor_on_the_second_third_and_english_holdouts(measured_near,
+                                                                                   metric):
     which, metrics, worst = measured_near
     floor, kind = REGRESSION_FLOORS_NEAR[which][metric]
     value = metrics[metric]
