@@ -310,9 +310,9 @@ def test_a_placed_new_question_after_a_knowledge_answer_is_not_a_follow_up():
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
     # of docs/knowledge.md; fresh2 was never used to tune anything (its errors never read)
-    ("knowledge_holdout_fresh2.yml", (0.62, 0.016, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.69, 0.016, 0.95)),
-    ("knowledge_holdout.yml", (0.76, 0.023, 0.93)),
+    ("knowledge_holdout_fresh2.yml", (0.64, 0.016, 0.95)),
+    ("knowledge_holdout_fresh.yml", (0.72, 0.016, 0.95)),
+    ("knowledge_holdout.yml", (0.79, 0.023, 0.93)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
