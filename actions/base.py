@@ -124,6 +124,9 @@ class BotAction(Action):
     # whether two questions of one message for this action are one question ("sy di ngabang.
     # kantor dmn?"); an action with one answer per intent sets False
     merge_questions = True
+    # whether the answer leans on the topic of the question before it ("iurannya brp?"): such a
+    # question in a message of several is answered on the previous question's topic, never merged
+    leans_on_topic = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -140,6 +143,11 @@ class BotAction(Action):
     def respond(self, turn: Turn) -> List[EventType]:
         """Sends the answer; returns extra events (slots)."""
         raise NotImplementedError
+
+    def has_answer(self, turn: Turn) -> bool:
+        """Whether the action has an answer of its own for the turn (a follow-up on a topic it
+        knows nothing more about has none; left out of a message of several questions)."""
+        return True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
@@ -206,7 +214,8 @@ def question_plan(turn: Turn) -> List[Tuple[Type[BotAction], Dict[str, Any]]]:
         if action is None:
             continue
         for planned, merged in plan:
-            if planned is action and (action.merge_questions or merged["intent"] == question["intent"]):
+            if planned is action and not action.leans_on_topic and (
+                    action.merge_questions or merged["intent"] == question["intent"]):
                 merged["text"] += ". " + question["text"]
                 merged["entities"] = merged["entities"] + (question.get("entities") or [])
                 break
@@ -222,11 +231,19 @@ def answer_questions(turn: Turn, plan: List[Tuple[Type[BotAction], Dict[str, Any
     texts: List[str] = []
     buttons: List[Dict[str, Any]] = []
     events: List[EventType] = [SlotSet("language", turn.lang)]
+    tracker = turn.tracker
     for action, question in plan:
         collected = CollectingDispatcher()
-        sub_turn = Turn(collected, turn.tracker, text=question["text"], intent=question["intent"],
+        sub_turn = Turn(collected, tracker, text=question["text"], intent=question["intent"],
                         entities=question["entities"], lang=turn.lang)
-        events += action().answer(sub_turn)
+        if action.leans_on_topic and not action().has_answer(sub_turn):
+            continue  # "jht kapan cair? brp dpt nya?": the first answer is all there is
+        answered = action().answer(sub_turn)
+        events += answered
+        topics = [e["value"] for e in answered if e.get("name") == "topic" and e.get("value")]
+        if topics:  # the next follow-up of the message leans on this answer's topic
+            tracker = tracker.copy()
+            tracker.slots["topic"] = topics[-1]
         for message in collected.messages:
             if message.get("text"):
                 texts.append(message["text"])

@@ -5,7 +5,7 @@ from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
-from actions.answers import amounts_answer, requirements_answer
+from actions.answers import AMOUNTS_BY_TOPIC, ActionAnswer, amounts_answer, requirements_answer
 from actions.base import BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
@@ -54,6 +54,11 @@ class ActionHowMany(BotAction):
 
     action_name = "action_how_many"
     intents = ("ask_how_many",)
+    leans_on_topic = True
+
+    def has_answer(self, turn: Turn) -> bool:
+        topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        return topic in AMOUNTS_BY_TOPIC or topic in COUNT_ANSWERS
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
@@ -81,6 +86,11 @@ class ActionRequirements(BotAction):
 
     action_name = "action_requirements"
     intents = ("ask_requirements",)
+    leans_on_topic = True
+
+    def has_answer(self, turn: Turn) -> bool:
+        topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        return topic in ActionAnswer.intents or topic in REQUIREMENT_ANSWERS
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")

@@ -23,6 +23,7 @@ HTTP API's /model/parse) applies them too.
 """
 
 import json
+import re
 import unicodedata
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -82,9 +83,15 @@ def apply_limits(message: UserMessage) -> UserMessage:
     # cut before any other work: cleaning and masking see at most a little over the limit, so a
     # message of a million characters costs what one of two thousand does
     # masking before the final cut: a number across the limit is masked, never half kept
-    text, masked = mask(clean(raw[:MAX_MESSAGE_CHARS * 2]).strip())
+    head = raw[:MAX_MESSAGE_CHARS * 2]
+    cut_early = len(raw) > len(head)
+    if cut_early:  # the cut may split a number or word: leave its piece out
+        head = re.sub(r"\w+$", "", head)
+    text, masked = mask(clean(head).strip())
     text, original_length = limited(text)
-    if original_length is not None:
+    # a cut before masking counts too: masking may shrink what is left under the limit
+    # (a page of NIKs becomes "[NIK] [NIK] ..."), yet the rest of the message was not read
+    if original_length is not None or cut_early:
         original_length = len(raw)
     message.text = text
     marks = {**({TRUNCATED_FROM: original_length} if original_length is not None else {}),

@@ -133,8 +133,10 @@ def dates_and_times(groups: List[str]) -> bool:
 
 
 def _counting(groups: List[str]) -> bool:
-    """Whether the groups count up: 1 2 3 ... (an enumeration, not a number)."""
-    return len(groups) > 2 and groups == [str(int(groups[0]) + i) for i in range(len(groups))]
+    """Whether the groups count up: 1 2 3 ... (an enumeration, not a number). Groups long enough
+    to be personal data on their own never count (consecutive NIKs of one family card are NIKs)."""
+    return (len(groups) > 2 and all(len(g) < MIN_DIGITS for g in groups)
+            and groups == [str(int(groups[0]) + i) for i in range(len(groups))])
 
 
 def _kept(text: str, start: int, end: int) -> bool:

@@ -4,10 +4,11 @@ After Rasa parses a message, the message is split into clauses at question marks
 semicolons and line breaks, and at a comma or "and" only before a word that starts a new question
 ("..., trus bsu 2025 brp?"; never at other commas: "1,2 juta", "sy TKI ke brunei, bs ikut ga?"), and
 each clause is parsed on its own with the same model. A clause is a question of its own when its
-intent is confident, is not small talk, out of scope or a follow-up that leans on another clause
-("brp dpt nya"), and either is the intent of the whole message or reads as a question (a question
+intent is confident, is not small talk or out of scope, and either is the intent of the whole message or reads as a question (a question
 mark, a question word, or a problem people state: "lupa password jmo"; a clause such as "sy
-resign bulan lalu" is context). When at least two
+resign bulan lalu" is context). A follow-up that leans on a topic ("iurannya brp?", "syaratnya
+apa?") is a question only after another question of the message, whose topic it takes ("daftar
+bpu gmn? iurannya brp?"). When at least two
 questions with different intents remain, the message's metadata gets
 `{"questions": [{"text", "intent", "confidence", "entities"}, ...]}` in the order they were
 written. A message that as a whole is out of scope or not understood, but holds one such question
@@ -15,9 +16,14 @@ written. A message that as a whole is out of scope or not understood, but holds 
 The custom action that runs (actions/base.py) then answers each question in one reply.
 The intent of the whole message is left as Rasa predicted it, so rules and stories see one turn.
 
-Cost: one more NLU pass per clause, only for messages with more than one clause.
+Cost: one more NLU pass per clause, only for messages with more than one clause. Rasa parses on
+its event loop, so a message of many clauses would hold every other user meanwhile (a pasted
+2,000-character message of 125 clauses took 1.4 s, and other users waited): a clause repeated
+word for word is parsed once, at most MAX_CLAUSES clauses are read (the first ones), and the loop
+is given back to other users between two clauses.
 """
 
+import asyncio
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -26,13 +32,18 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 
 QUESTIONS = "questions"
+MAX_CLAUSES = 12  # clauses of one message read as questions, the first ones
 MIN_CONFIDENCE = 0.6
 # a clause whose intent differs from the whole message's needs more confidence
 OTHER_INTENT_MIN_CONFIDENCE = 0.75
 # Intents that are not a question of their own inside a longer message ("halo min, ...", "sy
 # resign bulan lalu", "brp dpt nya").
 NOT_QUESTIONS = {"greet", "goodbye", "thanks", "nlu_fallback", "out_of_scope", "share_location",
-                 "inform_place", "ask_how_many", "ask_requirements"}
+                 "inform_place"}
+# Follow-ups that lean on the question before them ("daftar bpu gmn? iurannya brp?"): a question
+# of their own only after another question of the same message, answered on that one's topic
+# (actions/base.py).
+FOLLOW_UPS = {"ask_how_many", "ask_requirements"}
 # Intents people state rather than ask ("kartu sy hilang", "lupa password jmo"): a question of its
 # own without a question word.
 PROBLEM_REPORTS = {"ask_lost_card", "ask_jmo_password", "ask_jmo_account", "ask_jmo_face",
@@ -55,15 +66,20 @@ QUESTION_WORD = re.compile(
 
 
 def clauses(text: str) -> List[Tuple[str, bool]]:
-    """The clauses of a message, each with whether it reads as a question:
-    'sy resign. kapan jht cair?' -> [('sy resign', False), ('kapan jht cair', True)]."""
+    """The clauses of a message, each with whether it reads as a question, the first MAX_CLAUSES
+    different ones: 'sy resign. kapan jht cair?' -> [('sy resign', False), ('kapan jht cair',
+    True)]."""
     parts = CLAUSE_END.split(text or "")
-    found = []
+    found: List[Tuple[str, bool]] = []
+    seen = set()
     for i in range(0, len(parts), 2):
         clause = parts[i].strip()
         end = parts[i + 1] if i + 1 < len(parts) else ""
-        if re.search(r"\w", clause):
+        if re.search(r"\w", clause) and clause.lower() not in seen:
+            seen.add(clause.lower())
             found.append((clause, "?" in end or bool(QUESTION_WORD.search(clause))))
+            if len(found) == MAX_CLAUSES:
+                break
     return found
 
 
@@ -85,6 +101,11 @@ def questions_in(parse_clause: Callable[[str], Dict[str, Any]], text: str,
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
         if name in NOT_QUESTIONS or confidence < MIN_CONFIDENCE:
             continue
+        if name in FOLLOW_UPS:
+            if found and is_question:
+                found.append({"text": part, "intent": name, "confidence": round(confidence, 4),
+                              "entities": parsed.get("entities") or []})
+            continue
         asks = is_question or name in PROBLEM_REPORTS
         if name != message_intent and (not asks or confidence < OTHER_INTENT_MIN_CONFIDENCE):
             continue
@@ -105,11 +126,14 @@ def _parse_message(parse: Callable[..., Any]) -> Callable[..., Any]:
         if self.http_interpreter is None and message.text and not message.text.startswith("/"):
             context = tracker or DialogueStateTracker.from_events(message.sender_id, [])
 
-            def parse_clause(clause: str) -> Dict[str, Any]:
-                return self._parse_message_with_graph(
+            parsed: Dict[str, Dict[str, Any]] = {}
+            parts = clauses(message.text)
+            for clause, _ in parts if len(parts) > 1 else []:
+                await asyncio.sleep(0)  # other users' turns between two clauses
+                parsed[clause] = self._parse_message_with_graph(
                     UserMessage(clause, sender_id=message.sender_id), context, True)
 
-            found = questions_in(parse_clause, message.text,
+            found = questions_in(parsed.__getitem__, message.text,
                                  (parse_data.get("intent") or {}).get("name"))
             if found:
                 message.metadata = {**(message.metadata or {}), QUESTIONS: found}

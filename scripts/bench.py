@@ -3,7 +3,8 @@
 Starts the action server and Rasa on loopback, drives the REST channel with a closed-loop load
 generator (asyncio; every run is bounded in requests and seconds) and prints p50/p95/p99 latency,
 throughput with 1, 8 and 16 concurrent senders, the latency of turn 300 of one long conversation
-against turn 10, server memory and training time. Then it does the same for the `rasa init` bot
+against turn 10, the freeze probe (another sender's latency while one sends messages of 10 k,
+100 k and 1 M characters), server memory and training time. Then it does the same for the `rasa init` bot
 and prints our figures as ratios to it. Everything goes to results/bench.json.
 
 Usage: python scripts/bench.py [--quick] [--no-baseline] [--no-training] [--plain-runtime]
@@ -106,6 +107,47 @@ async def long_conversation(port: int, messages: List[str], turns: int) -> Dict[
             f"turn_{turns}_ms": round(late * 1000, 1), "ratio_last_to_10": round(late / early, 2)}
 
 
+LONG_MESSAGE_CHARS = (10_000, 100_000, 1_000_000)
+
+
+async def freeze_probe(port: int, messages: List[str], rounds: int) -> Dict[str, float]:
+    """A bystander chats (one message after the other) while another sender sends messages of
+    LONG_MESSAGE_CHARS characters, `rounds` times each: the bystander's p50/p99 then, against its
+    p50/p99 alone before. One long message must not hold the other users (issue 19 item 1)."""
+    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    timeout = aiohttp.ClientTimeout(total=120)
+
+    async def bystander(session: aiohttp.ClientSession, until: asyncio.Event,
+                        latencies: List[float], most: int) -> None:
+        sender = f"bench-bystander-{time.time_ns()}"
+        while not until.is_set() and len(latencies) < most:
+            start = time.perf_counter()
+            text = messages[len(latencies) % len(messages)]
+            async with session.post(url, json={"sender": sender, "message": text}) as response:
+                await response.read()
+            latencies.append(time.perf_counter() - start)
+
+    async def flood(session: aiohttp.ClientSession, done: asyncio.Event) -> None:
+        for _ in range(rounds):
+            for length in LONG_MESSAGE_CHARS:
+                body = {"sender": f"bench-flood-{time.time_ns()}", "message": "7" * length}
+                async with session.post(url, json=body) as response:
+                    await response.read()
+        done.set()
+
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        alone: List[float] = []
+        await bystander(session, asyncio.Event(), alone, 50)
+        during: List[float] = []
+        done = asyncio.Event()
+        await asyncio.gather(flood(session, done), bystander(session, done, during, 100_000))
+    return {"alone_p50_ms": round(statistics.median(alone) * 1000, 1),
+            "alone_p99_ms": round(percentile(alone, 0.99) * 1000, 1),
+            "during_p50_ms": round(statistics.median(during) * 1000, 1),
+            "during_p99_ms": round(percentile(during, 0.99) * 1000, 1),
+            "during_requests": len(during), "long_messages": rounds * len(LONG_MESSAGE_CHARS)}
+
+
 def rss_mb(server: Server) -> float:
     """Resident memory of a server process and its children, in MB."""
     pids = [server.process.pid]
@@ -158,6 +200,7 @@ def bench_ours(quick: bool, train: bool, plain: bool = False) -> Dict:
     with action_server(port=ACTIONS_PORT) as actions, \
             rasa_server(RASA_PORT, ACTIONS_PORT, endpoints=endpoints) as rasa:
         figures.update(load_figures(RASA_PORT, CONVERSATION, quick, "ours"))
+        figures["freeze_probe"] = asyncio.run(freeze_probe(RASA_PORT, CONVERSATION, 1 if quick else 3))
         figures["rss_mb"] = {"rasa": rss_mb(rasa), "actions": rss_mb(actions)}
     return figures
 
@@ -197,6 +240,9 @@ def report(name: str, figures: Dict) -> None:
               f"p99 {f['p99_ms']:7.1f} ms  {f['throughput_msg_s']:6.1f} msg/s  ({f['requests']} requests)")
     long = figures["long_conversation"]
     print(f"long conversation: {long}")
+    if "freeze_probe" in figures:
+        print(f"freeze probe (another sender while one sends 10k-1M characters): "
+              f"{figures['freeze_probe']}")
     print(f"server RSS (MB): {figures['rss_mb']}")
     if "training_s" in figures:
         print(f"training: {figures['training_s']} s")

@@ -688,6 +688,30 @@ def test_two_different_faq_questions_are_both_answered():
     assert "bukti sudah berhenti bekerja" in text
 
 
+def test_a_follow_up_in_the_message_leans_on_the_question_before_it():
+    questions = [ask("daftar bpu gmn", "ask_bpu"), ask("iurannya berapa", "ask_how_many"),
+                 ask("jht kapan cair", "ask_jht_payout"), ask("syaratnya apa", "ask_requirements")]
+    messages, slots = multi("daftar bpu gmn? iurannya berapa? jht kapan cair? syaratnya apa?",
+                            questions, topic="plkk")
+    text = messages[0]["text"]
+    assert len(messages) == 1
+    # the BPU answer and its amounts again, then the JHT answer and the JHT claim documents, not
+    # anything on the conversation's older topic (PLKK)
+    positions = [text.find("Rp16.800"), text.rfind("Rp16.800"), text.find("masa tunggu 1 bulan"),
+                 text.find("bukti sudah berhenti bekerja")]
+    assert 0 <= positions[0] < positions[1] < positions[2] < positions[3], text
+    assert "PLKK" not in text
+    assert slots["topic"] == "ask_jht_payout"
+
+
+def test_a_follow_up_with_nothing_more_on_that_topic_is_left_out():
+    messages, _ = multi("jht kapan cair? brp dpt nya?", [ask("jht kapan cair", "ask_jht_payout"),
+                                                          ask("brp dpt nya", "ask_how_many")])
+    text = messages[0]["text"]
+    assert "masa tunggu 1 bulan" in text
+    assert "jumlah apa" not in text and len(messages) == 1
+
+
 def test_faq_bsu_and_office_questions_together():
     messages, _ = multi("jht kapan cair? bsu 2024 ada? kantor di sintang dmn?",
                         [ask("jht kapan cair", "ask_jht_payout"),
@@ -727,6 +751,17 @@ def test_a_single_question_is_answered_as_usual():
 ])
 def test_clauses(text, expected):
     assert clauses(text) == expected
+
+
+def test_a_repeated_clause_is_read_once_and_at_most_max_clauses_are_read():
+    """Rasa parses on its event loop: 125 clauses of a pasted message held every other user."""
+    from rasa_runtime.questions import MAX_CLAUSES
+
+    assert clauses("jht kapan cair?\n" * 125) == [("jht kapan cair", True)]
+    assert clauses("JHT kapan cair? jht kapan cair? kantor dmn?") == [
+        ("JHT kapan cair", True), ("kantor dmn", True)]
+    many = " ".join(f"pertanyaan nomor {n} apa?" for n in range(40))
+    assert [c for c, _ in clauses(many)] == [f"pertanyaan nomor {n} apa" for n in range(MAX_CLAUSES)]
 
 
 PARSES = {
@@ -772,12 +807,18 @@ def test_questions_in_drops_low_confidence_clauses():
     ("jht kapan cair? jht sy brp?", "ask_jht_payout"),           # one intent twice
     ("makasih. halo min", "thanks"),                             # small talk only
     ("jht kapan cair? cuaca gmn?", "ask_jht_payout"),            # out of scope is not answered
-    ("jht kapan cair? brp dpt nya?", "ask_jht_payout"),          # a follow-up leans on the other
+    ("brp dpt nya? jht kapan cair?", "ask_jht_payout"),          # a follow-up before any question
     ("sy resign bulan lalu. kantor ketapang dimana?", "ask_nearest_office"),  # context, no question
     ("sy mau jadi tki ke brunei. bs ikut bpjs tk ga?", "ask_migrant_worker"),  # not confident enough
 ])
 def test_questions_in_needs_two_different_questions(text, message_intent):
     assert questions_in(fake_parse, text, message_intent) is None
+
+
+def test_a_follow_up_after_a_question_is_a_question_leaning_on_it():
+    found = questions_in(fake_parse, "halo min. jht kapan cair? brp dpt nya?", "ask_jht_payout")
+    assert [(q["text"], q["intent"]) for q in found] == [
+        ("jht kapan cair", "ask_jht_payout"), ("brp dpt nya", "ask_how_many")]
 
 
 def test_one_question_inside_an_out_of_scope_message_is_kept():

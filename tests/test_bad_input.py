@@ -60,6 +60,15 @@ def test_a_cut_message_is_marked_in_its_metadata():
     assert apply_limits(UserMessage("w" * 3000)).metadata == {"truncated_from": 3000}
 
 
+def test_a_long_message_that_masking_shrinks_is_still_marked_as_cut():
+    niks = " ".join(f"617101150890{n:04d}" for n in range(10_000))  # 170,000 characters of NIKs
+    message = apply_limits(UserMessage(niks))
+    assert message.metadata == {"truncated_from": len(niks), "masked": ["NIK"]}
+    assert len(message.text) <= 2000 and not any(c.isdigit() for c in message.text)
+    read_whole = " ".join(f"617101150890{n:04d}" for n in range(150))  # 2,549 characters, all read
+    assert apply_limits(UserMessage(read_whole)).metadata == {"masked": ["NIK"]}
+
+
 def test_non_text_and_odd_metadata_become_text_and_a_mapping():
     assert UserMessage(42).text == "42"
     assert UserMessage(text=["x"]).text == '["x"]'
@@ -230,3 +239,32 @@ def test_100_messages_of_one_sender_at_once_are_all_answered_one_after_the_other
     turns = "".join("u" if kind == "user" else "b" for kind in kinds)
     assert turns.count("u") == 100 and "uu" not in turns and turns.endswith("b")  # each message
     # answered before the next one is read
+
+
+def test_messages_of_many_questions_do_not_hold_another_sender(bot):
+    """Each clause of a message is parsed on Rasa's event loop: six pasted messages of 125
+    clauses held another sender for 10 s and tripped the action timeouts ('service busy' with a
+    healthy action server). Now a clause is read once, twelve at most, and other users' turns
+    come between two clauses; latency goes to `make bench` (freeze probe), not here."""
+    import threading
+
+    many = "\n".join(f"jht kapan cair kalau resign bulan {n}?" for n in range(60))[:2000]
+    stop, answers, replies = threading.Event(), [], {}
+    bystander = threading.Thread(target=_other_sender_chats, args=(stop, answers))
+    bystander.start()
+
+    def paste(number: int) -> None:
+        replies[number] = "\n".join(texts(post(many, sender=f"paste-{number}-{uuid.uuid4().hex[:6]}")))
+
+    pasters = [threading.Thread(target=paste, args=(n,)) for n in range(6)]
+    try:
+        for thread in pasters:
+            thread.start()
+        for thread in pasters:
+            thread.join(timeout=120)
+    finally:
+        stop.set()
+        bystander.join(timeout=60)
+    assert sorted(replies) == list(range(6))
+    assert not [r for r in replies.values() if "sedang sibuk" in r or not r.strip()], replies
+    assert answers and all(PLKK in answer for answer in answers), answers[-1:]

@@ -23,6 +23,8 @@ MASKED = [
     ("nik 6171 0123 4567 0001 ya", "nik [NIK] ya", ["NIK"]),
     ("6171-0123-4567-0001", "[NIK]", ["NIK"]),
     ("617101.230589.0001", "[NIK]", ["NIK"]),
+    # the NIKs of one family card, one after another, are NIKs, not counting
+    ("6171012305890001 6171012305890002 6171012305890003", "[NIK] [NIK] [NIK]", ["NIK"]),
     # KPJ: 11 digits
     ("no kpj 12345678901 saldo brp", "no kpj [KPJ] saldo brp", ["KPJ"]),
     ("kpj:23011234567", "kpj:[KPJ]", ["KPJ"]),

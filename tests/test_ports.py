@@ -48,9 +48,13 @@ def run_make(*args: str, env: dict) -> tuple:
             time.monotonic() - started)
 
 
+MAKE_OWN_LINE = re.compile(r"make(\[\d+\])?: \*\*\* ")
+
+
 def own_lines(lines: list) -> list:
-    """The lines besides make's own `make: *** [...] Error 1`."""
-    return [line for line in lines if not line.startswith("make: ***")]
+    """The lines besides make's own `make: *** [...] Error 1` (`make[1]: ***` under a parent make,
+    as in `make test`)."""
+    return [line for line in lines if not MAKE_OWN_LINE.match(line)]
 
 
 def snapshot(paths: list) -> dict:

@@ -145,7 +145,7 @@ def test_environment_wins_over_credentials(monkeypatch):
                      "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_API_URL"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "from-env")
-    values = settings({"access_token": "from-file", "phone_number_id": "42"})
+    values = settings({"access_token": "token-from-file", "phone_number_id": "42"})
     assert values["access_token"] == "from-env" and values["phone_number_id"] == "42"
     assert values["api_url"] == "https://graph.facebook.com/v21.0"
     monkeypatch.setenv("WHATSAPP_API_URL", "http://127.0.0.1:1/v99.0/")

@@ -125,7 +125,7 @@ def test_the_webhook_is_verified_with_the_right_token_only(api):
 def test_a_webhook_without_the_right_signature_is_refused(api):
     user = next(USERS)
     assert post(webhook([text(user, "apa itu plkk")]), secret=None).status_code == 401
-    assert post(webhook([text(user, "apa itu plkk")]), secret="another").status_code == 403
+    assert post(webhook([text(user, "apa itu plkk")]), secret="another-secret").status_code == 403
     time.sleep(1)
     assert api.recorded() == []
     assert stored_user_texts(f"whatsapp:{user}") == []
