@@ -31,6 +31,9 @@ help:
 	@echo "make shell    talk to the bot in the terminal (installs and trains first)"
 	@echo "make test     run every test (installs and trains first)"
 	@echo "make install  create .venv with the pinned packages"
+	@echo "make system-packages  the Debian packages the tests need (curl, chromium, postgresql, redis-server; sudo when not root)"
+	@echo "make validate rasa data validate and the place lookup table check"
+	@echo "make test-stories  the dialogue tests (tests/test_stories.yml)"
 	@echo "make train    train the model if the training data changed"
 	@echo "make actions  run the action server on 127.0.0.1:5055 (ACTIONS_PORT)"
 	@echo "make serve    run the action server and Rasa (REST and socket.io) on 127.0.0.1:5005 (RASA_PORT)"
@@ -47,6 +50,8 @@ help:
 	@echo "make purge DAYS=N  delete conversations older than N days (docs/production.md)"
 	@echo "make report [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD]  what users asked: results/report.html"
 	@echo "make report-bench  the report on 100,000 synthetic messages, timed"
+	@echo "Ports: RASA_PORT, ACTIONS_PORT, WEB_PORT, TELEGRAM_PORT, WHATSAPP_PORT, WHATSAPP_ACTIONS_PORT; a taken port stops the target at once"
+	@echo "Language of make report: LANG=en for English (Indonesian by default)"
 
 install: $(VENV)/.installed
 

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import replies
-from actions.answers import ActionAnswer
+from actions.answers import ActionAnswer, answer_as
 from actions.base import ROUTERS, BotAction, Turn
 from actions.knowledge import (Entry, Knowledge, KnowledgeError, Match, get_knowledge,
                                render_answer, title_key)
@@ -225,11 +225,39 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
     return None
 
 
+# "Syaratnya apa?" after a knowledge answer of these topics, naming no other topic: the FAQ
+# intent that lists that programme's claim documents by reason. Retrieval alone picks one reason's
+# entry ("jht kapan cair?" -> "syaratnya apa?" came out as the partial withdrawal while working).
+REQUIREMENTS_BY_KNOWLEDGE_TOPIC = {"jht": "ask_jht_documents"}
+
+
+def answer_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
+    """The knowledge entry that answers a short follow-up ("iurannya brp?") read with the question
+    before it, when the answer before was an intent's own (not a knowledge answer) that has
+    nothing more on it ("daftar bpu gmn" answered by the registration steps); None when no entry
+    clearly does."""
+    before = previous_question(turn)
+    if not before or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    knowledge = get_knowledge()
+    last = knowledge.match(before).entry
+    if last is None or last.topic not in knowledge.topics:
+        return None
+    follow_up = match_follow_up(knowledge, before, turn.text, last)
+    return ActionKnowledge(follow_up.entry).answer(turn) if follow_up.answered else None
+
+
 def answer_follow_up(turn: Turn) -> Optional[List[EventType]]:
     """The answer to a short follow-up of the last knowledge answer, or None."""
     follow_up = follow_up_match(turn)
     if follow_up is None:
         return None
+    last = last_entry(turn)
+    requirements = REQUIREMENTS_BY_KNOWLEDGE_TOPIC.get(last.topic if last else "")
+    named = get_knowledge().named_topic(turn.text)
+    if turn.intent == "ask_requirements" and requirements and named in (None, last.topic):
+        answer_as(turn, requirements)
+        return [SlotSet("topic", requirements)]
     if follow_up.answered:
         return ActionKnowledge(follow_up.entry).answer(turn)
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS:

@@ -9,6 +9,7 @@ from actions.answers import AMOUNTS_BY_TOPIC, ActionAnswer, amounts_answer, requ
 from actions.base import BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
+from actions.faq import answer_follow_up_of_question
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
 from actions.plkk import ActionPlkkCount, ActionPlkkTreatment, mentions
@@ -67,6 +68,9 @@ class ActionHowMany(BotAction):
         answer = COUNT_ANSWERS.get(topic)
         if answer:
             return answer().respond(turn)
+        answered = answer_follow_up_of_question(turn)
+        if answered is not None:
+            return answered
         buttons = [{"title": turn.render(title), "payload": payload} for title, payload in COUNT_MENU]
         turn.say("how_many_which", buttons=buttons)
         return []

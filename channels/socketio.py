@@ -25,6 +25,7 @@ class checks it again against SOCKETIO_ALLOWED_ORIGINS (comma-separated; default
 `make serve`, http://127.0.0.1:8080); the CORS headers themselves stay with Rasa's `--cors`.
 """
 
+import asyncio
 import json
 import logging
 import os
@@ -44,6 +45,23 @@ logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
 SESSION_BYTES = 16  # 128 bits
 REMEMBERED_SESSIONS = 100_000  # sessions issued by this process and not used yet
+
+
+async def close_engineio(eio: Any) -> None:
+    """Closes every engine.io socket (a waiting long-poll gets its close packet and returns at once)
+    and ends engine.io's ping tasks, so that a server stops without waiting out a client's poll
+    and without asyncio's "Task was destroyed but it is pending" for each ping."""
+    for socket in list(eio.sockets.values()):
+        try:
+            await socket.close(wait=False)
+        except Exception:  # a socket that is already broken: nothing left to close
+            logger.debug("socket.io: closing a socket at stop failed", exc_info=True)
+    await eio.shutdown()
+    pings = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()
+             and getattr(task.get_coro(), "__qualname__", "").endswith("._send_ping")]
+    for task in pings:
+        task.cancel()
+    await asyncio.gather(*pings, return_exceptions=True)
 
 
 def new_session_id() -> Text:
@@ -106,6 +124,10 @@ class PersistentSocketIOInput(SocketIOInput):
         @socketio_webhook.listener("before_server_start")
         async def remember_app(app: Any, _: Any) -> None:
             self.app = app
+
+        @socketio_webhook.listener("before_server_stop")
+        async def close_sockets(app: Any, _: Any) -> None:
+            await close_engineio(sio.eio)
 
         async def bind(sid: Text, session_id: Text) -> None:
             previous = self.sockets.get(sid)

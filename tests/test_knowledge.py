@@ -307,6 +307,50 @@ def test_a_placed_new_question_after_a_knowledge_answer_is_not_a_follow_up():
     assert "Kartu Digital" in text and "belum punya jawabannya" not in text
 
 
+@pytest.mark.parametrize("before, follow_up, expected, not_expected", [
+    ("jht kapan cair?", "syaratnya apa?", "bukti sudah berhenti bekerja", "sebagian"),
+    ("how long until my JHT is paid?", "what are the requirements?", "proof that you stopped working",
+     "part of it"),
+])
+def test_requirements_after_a_jht_knowledge_answer_are_the_claim_documents(
+        kb, before, follow_up, expected, not_expected):
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.followup import ActionRequirements
+    from conftest import make_tracker
+
+    last = kb.match(before).entry
+    assert last.topic == "jht"
+    tracker = make_tracker(follow_up, "ask_requirements", topic=f"kb:{last.id}")
+    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert expected in text and not_expected not in text, text
+    assert {"event": "slot", "name": "topic", "value": "ask_jht_documents",
+            "timestamp": None} in events
+
+
+def test_how_much_after_an_answer_without_amounts_reads_the_question_before(kb):
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.followup import ActionHowMany
+    from conftest import make_tracker
+
+    tracker = make_tracker("iurannya berapa?", "ask_how_many", topic="ask_register")
+    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": "daftar bpu gmn"})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionHowMany().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    bpu = get_knowledge().by_id["bpu_programmes_and_contributions"]
+    assert "(Sumber: FAQ resmi" in text and "jumlah apa" not in text, text
+    assert text.startswith(faq.render_answer(bpu, "id", get_facts())[:40]), text
+
+
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
     # of docs/knowledge.md; fresh2 was never used to tune anything (its errors never read)
