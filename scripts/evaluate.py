@@ -7,8 +7,9 @@
    The second holdout, tests/nlu_holdout_near.yml (questions next to the four topics: JHT,
    benefits, accounts, BSU by year, channels), is measured the same way with its own targets,
    among them the wrong-topic rate: messages answered with another topic's answer; so are the
-   third (tests/nlu_holdout_fresh.yml) and the English one (tests/nlu_holdout_en.yml), whose
-   accuracy is also compared with that of the Indonesian messages (LANGUAGE_GAP).
+   third (tests/nlu_holdout_fresh.yml) and the two English ones (tests/nlu_holdout_en.yml,
+   tests/nlu_holdout_en2.yml); the fresher English one's accuracy is also compared with that of
+   the Indonesian messages (LANGUAGE_GAP). Its messages are never printed (BLIND_HOLDOUTS).
 3. 5-fold cross-validation on data/nlu (`rasa test nlu --cross-validation`) -> results/cross_validation/
    (skipped with --no-cv: it trains five models).
 
@@ -38,14 +39,21 @@ HOLDOUT = PROJECT / "tests" / "nlu_holdout.yml"
 HOLDOUT_NEAR = PROJECT / "tests" / "nlu_holdout_near.yml"
 HOLDOUT_FRESH = PROJECT / "tests" / "nlu_holdout_fresh.yml"
 HOLDOUT_EN = PROJECT / "tests" / "nlu_holdout_en.yml"
+HOLDOUT_EN_FRESH = PROJECT / "tests" / "nlu_holdout_en2.yml"
 # The holdouts measured with TARGETS_NEAR: (metrics key, file, title in the summary).
 NEAR_HOLDOUTS = [
     ("holdout_near", HOLDOUT_NEAR, "Second holdout: questions next to the four topics"),
     ("holdout_fresh", HOLDOUT_FRESH, "Third holdout: every topic, written fresh on 2026-11-30"),
     ("holdout_en", HOLDOUT_EN, "Fourth holdout: English only, written fresh on 2026-12-03"),
+    ("holdout_en_fresh", HOLDOUT_EN_FRESH,
+     "Fifth holdout: English only, written fresh on 2026-12-04 (only its figures read)"),
 ]
-# English parity (issue 18): the English holdout's accuracy at most this far below the accuracy on
-# the Indonesian messages of the other holdouts, pooled.
+# Holdouts whose errors nobody reads (their messages are not written to results/nlu_worst.md): the
+# honest figure of the next round of training data.
+BLIND_HOLDOUTS = {"holdout_en_fresh"}
+# English parity (issue 18): the fresh English holdout's accuracy (the fifth: the fourth's errors
+# were read to write English training data) at most this far below the accuracy on the Indonesian
+# messages of the first three holdouts, pooled.
 LANGUAGE_GAP = 0.03
 NLU_DATA = PROJECT / "data" / "nlu"
 MODEL = PROJECT / "models" / "bpjstk-kalbar.tar.gz"
@@ -409,7 +417,8 @@ def summary_markdown(metrics: Dict) -> str:
         lines += near_markdown(metrics, key, path, title)
     gap = metrics["language_gap"]
     lines += ["", "## English and Indonesian", "",
-              f"Accuracy on the English holdout {fmt(gap['english'])}; on the Indonesian messages of "
+              f"Accuracy on the fresh English holdout (fifth) {fmt(gap['english'])}; on the "
+              f"Indonesian messages of "
               f"the other three holdouts {fmt(gap['indonesian'])}; gap {fmt(gap['gap'])} (target <= "
               f"{gap['target']}: {'PASS' if gap['pass'] else 'FAIL'})."]
     lines += ["", "## Cross-validation (5 folds on data/nlu)", ""]
@@ -435,15 +444,16 @@ def summary_markdown(metrics: Dict) -> str:
 
 
 def language_gap(metrics: Dict) -> Dict:
-    """English parity: the English holdout's accuracy, the accuracy on the Indonesian messages of
-    the other holdouts (pooled), the gap between them and whether it is within LANGUAGE_GAP."""
+    """English parity: the fresh English holdout's accuracy, the accuracy on the Indonesian
+    messages of the first three holdouts (pooled), the gap between them and whether it is within
+    LANGUAGE_GAP."""
     right = total = 0
     for key in ("holdout", "holdout_near", "holdout_fresh"):
         indonesian = metrics[key]["by_language"].get("id")
         if indonesian:
             right += indonesian["accuracy"] * indonesian["messages"]
             total += indonesian["messages"]
-    english = metrics["holdout_en"]["intent_accuracy"]
+    english = metrics["holdout_en_fresh"]["intent_accuracy"]
     indonesian_accuracy = right / total if total else 0.0
     gap = indonesian_accuracy - english
     return {"english": english, "indonesian": indonesian_accuracy, "gap": gap,
@@ -517,7 +527,8 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
         metrics[key] = dict(score(near, near_predictions),
                             wrong_topic_rate=wrong_topic_rate(near, near_predictions))
         metrics["targets_" + key] = target_results(metrics[key], TARGETS_NEAR)
-        metrics["worst_" + key] = worst_errors(near, near_predictions)
+        metrics["worst_" + key] = [] if key in BLIND_HOLDOUTS \
+            else worst_errors(near, near_predictions)
 
     metrics["language_gap"] = language_gap(metrics)
 
@@ -536,7 +547,8 @@ def evaluate(model: Path, run_cv: bool) -> Dict:
     (RESULTS / "nlu_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     (RESULTS / "nlu_worst.md").write_text("\n".join(
         [worst_markdown(metrics["worst"])]
-        + [worst_markdown(metrics["worst_" + key], path) for key, path, _ in NEAR_HOLDOUTS]),
+        + [worst_markdown(metrics["worst_" + key], path) for key, path, _ in NEAR_HOLDOUTS
+           if key not in BLIND_HOLDOUTS]),
         encoding="utf-8")
     (RESULTS / "nlu_summary.md").write_text(summary_markdown(metrics), encoding="utf-8")
     return metrics

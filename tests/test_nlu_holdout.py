@@ -61,6 +61,13 @@ def holdout_en():
     return evaluate.load_holdout(evaluate.HOLDOUT_EN)
 
 
+@pytest.fixture(scope="module")
+def holdout_en_fresh():
+    """The fresh English holdout: written by a helper who never saw data/ or the other holdouts,
+    after the fourth holdout's errors were read; only its figures are read."""
+    return evaluate.load_holdout(evaluate.HOLDOUT_EN_FRESH)
+
+
 def test_every_domain_intent_is_in_a_holdout(holdout, holdout_near, holdout_fresh):
     counts = Counter(e.intent for e in holdout + holdout_near + holdout_fresh)
     assert set(counts) == set(DOMAIN_INTENTS)
@@ -104,6 +111,21 @@ def test_english_holdout_is_large_fresh_english_and_covers_every_intent(
     assert not evaluate.near_copies(texts, examples)
     every = Counter(evaluate.normalise(e.text)
                     for e in holdout + holdout_near + holdout_fresh + holdout_en)
+    assert not [t for t, n in every.items() if n > 1]
+
+
+def test_fresh_english_holdout_is_large_fresh_english_and_broad(
+        holdout, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh):
+    assert len(holdout_en_fresh) >= 200
+    assert {e.intent for e in holdout_en_fresh} <= set(DOMAIN_INTENTS)
+    assert len({e.intent for e in holdout_en_fresh}) >= 45
+    assert all(e.lang == "en" for e in holdout_en_fresh)
+    examples, entries = evaluate.training_texts()
+    texts = [e.text for e in holdout_en_fresh]
+    assert not evaluate.exact_copies(texts, examples, entries)
+    assert not evaluate.near_copies(texts, examples)
+    every = Counter(evaluate.normalise(e.text) for e in
+                    holdout + holdout_near + holdout_fresh + holdout_en + holdout_en_fresh)
     assert not [t for t, n in every.items() if n > 1]
 
 
@@ -155,10 +177,14 @@ REGRESSION_FLOORS = {
 REGRESSION_FLOORS_NEAR = {
     "second": {"intent_accuracy": (0.94, "min"), "wrong_topic_rate": (0.02, "max")},
     "third": {"intent_accuracy": (0.91, "min"), "wrong_topic_rate": (0.03, "max")},
-    # English (tests/nlu_holdout_en.yml), measured 2026-12-03: accuracy 0.864, wrong-topic rate
-    # 0.031; the issue's target (within 3 points of the Indonesian messages, about 0.96) is not
-    # reached yet, and `make evaluate` reports the gap
-    "english": {"intent_accuracy": (0.84, "min"), "wrong_topic_rate": (0.05, "max")},
+    # English (tests/nlu_holdout_en.yml), measured 2026-12-04: accuracy 0.938, wrong-topic rate
+    # 0.025 (its errors were read to write English training data: a development figure)
+    "english": {"intent_accuracy": (0.91, "min"), "wrong_topic_rate": (0.04, "max")},
+    # the fresh English holdout (tests/nlu_holdout_en2.yml), measured 2026-12-04 after the English
+    # training data written from the fourth holdout's errors: accuracy 0.871 (the fourth: 0.938),
+    # wrong-topic rate 0.043; the issue's target (within 3 points of the Indonesian messages,
+    # about 0.97) is not reached yet, and `make evaluate` reports the gap
+    "english_fresh": {"intent_accuracy": (0.85, "min"), "wrong_topic_rate": (0.06, "max")},
 }
 
 
@@ -174,14 +200,17 @@ def test_the_model_stays_above_its_regression_floor(measured, metric):
                    f"worst errors:\n{errors}"
 
 
-@pytest.fixture(scope="module", params=["second", "third", "english"])
-def measured_near(request, holdout_near, holdout_fresh, holdout_en):
-    """The second, third and English holdouts' figures, parsed in-process as the bot does."""
-    examples = {"second": holdout_near, "third": holdout_fresh, "english": holdout_en}[request.param]
+@pytest.fixture(scope="module", params=["second", "third", "english", "english_fresh"])
+def measured_near(request, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh):
+    """The second, third and both English holdouts' figures, parsed in-process as the bot does."""
+    examples = {"second": holdout_near, "third": holdout_fresh, "english": holdout_en,
+                "english_fresh": holdout_en_fresh}[request.param]
     predictions = asyncio.run(evaluate.predict(evaluate.MODEL, [e.text for e in examples]))
     metrics = dict(evaluate.score(examples, predictions),
                    wrong_topic_rate=evaluate.wrong_topic_rate(examples, predictions))
-    return request.param, metrics, evaluate.worst_errors(examples, predictions)
+    # the fresh English holdout's messages are never shown (evaluate.BLIND_HOLDOUTS)
+    worst = [] if request.param == "english_fresh" else evaluate.worst_errors(examples, predictions)
+    return request.param, metrics, worst
 
 
 @pytest.mark.parametrize("metric", ["intent_accuracy", "wrong_topic_rate"])
