@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from channels.telegram import ENVIRONMENT as TELEGRAM_ENVIRONMENT
+from channels.whatsapp import ENVIRONMENT as WHATSAPP_ENVIRONMENT
 from servers import PROJECT
 
 DEPLOY = PROJECT / "deploy"
@@ -23,8 +24,9 @@ PLACEHOLDER = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 
 
 def code_environment() -> set:
-    """Environment variables read by rasa_runtime/*.py, plus the Telegram channel's."""
-    names = set(TELEGRAM_ENVIRONMENT.values())
+    """Environment variables read by rasa_runtime/*.py, plus the Telegram and WhatsApp
+    channels'."""
+    names = set(TELEGRAM_ENVIRONMENT.values()) | set(WHATSAPP_ENVIRONMENT.values())
     for source in (PROJECT / "rasa_runtime").glob("*.py"):
         names |= set(re.findall(r"os\.environ\.get\(\s*\"(\w+)\"", source.read_text()))
     return names
@@ -172,7 +174,8 @@ def test_compose_mounts_exist():
 
 def test_caddy_routes_the_channels_to_both_rasa_instances():
     routes = caddy_routes()
-    assert set(routes) == {"/webhooks/telegram/*", "/socket.io/*", "/webhooks/rest/*"}
+    assert set(routes) == {"/webhooks/telegram/*", "/webhooks/whatsapp/*", "/socket.io/*",
+                           "/webhooks/rest/*"}
     dockerfile_port = instruction("Dockerfile.rasa", "EXPOSE")[0]
     for upstreams in routes.values():
         assert upstreams == [f"{service}:{dockerfile_port}" for service in RASA_SERVICES]
@@ -180,7 +183,7 @@ def test_caddy_routes_the_channels_to_both_rasa_instances():
             assert SERVICES[service]["expose"] == [dockerfile_port]
     credentials = yaml.safe_load((PROJECT / "credentials.yml").read_text(encoding="utf-8"))
     assert {"channels.rest.RestInput", "channels.socketio.PersistentSocketIOInput",
-            "channels.telegram.TelegramInput"} <= set(credentials)
+            "channels.telegram.TelegramInput", "channels.whatsapp.WhatsAppInput"} <= set(credentials)
     text = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
     assert "{$DOMAIN}" in text and "DOMAIN" in SERVICES["proxy"]["environment"]
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["proxy"]["volumes"]
@@ -214,7 +217,7 @@ def test_kubernetes_manifests_agree_with_the_images():
     assert documents[("Service", "rasa")]["spec"]["ports"][0]["targetPort"] == 5005
     ingress = documents[("Ingress", "rasa")]["spec"]
     paths = {path["path"] for rule in ingress["rules"] for path in rule["http"]["paths"]}
-    assert paths == {"/webhooks/telegram/", "/socket.io/", "/webhooks/rest/"}
+    assert paths == {"/webhooks/telegram/", "/webhooks/whatsapp/", "/socket.io/", "/webhooks/rest/"}
     assert ingress["tls"]
     guide = (DEPLOY / "kubernetes.md").read_text(encoding="utf-8")
     assert "kubectl create secret" in guide and "replicas: 2" in guide
