@@ -39,7 +39,10 @@ RASA_PORT, ACTIONS_PORT, BASELINE_PORT = 19005, 19055, 19006
 CONVERSATION = [
     "halo min", "kantor bpjs terdekat dari anjongan", "kalau di ketapang?", "apa itu plkk",
     "di kalbar ada berapa?", "bisa bayar iuran lewat jmo?", "brp total bsu di kalbar",
-    "syaratnya apa aja", "cakupan jamsostek kalbar brp persen", "makasih min",
+    "syaratnya apa aja", "cakupan jamsostek kalbar brp persen",
+    # answered from the knowledge base of the official FAQ (issue 17), in both languages
+    "iuran jkk berapa persen", "jht bisa diambil sebagian ga",
+    "what documents do i need to claim jht?", "makasih min",
 ]
 BASELINE_CONVERSATION = [
     "hello", "I am sad", "yes", "hi", "I am feeling great", "no", "are you a bot?",

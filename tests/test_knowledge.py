@@ -155,6 +155,30 @@ def test_a_number_several_answers_use_lives_in_the_facts_file(kb):
     assert not repeated, repeated
 
 
+# --- the retrieval's one-text vectors ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "sy resign 2 bln lalu, jht bs cair?", "what documents do i need to claim jht?",
+    "iuran jkk berapa persen", "jkm jkm jkm santunan", "zzqx", "", "SPUP tu ape bah?"])
+def test_one_text_vectors_equal_scikit_learns_transform(kb, text):
+    """OneText (the fast path of a match) gives scikit-learn's own vectors, for each vectorizer
+    of the similarity and for the classifier's: a change of either library or of OneText that
+    makes them differ fails here."""
+    import numpy
+
+    words = kb.normalise(text)
+    keys = " ".join(knowledge.word_key(w) for w in words.split())
+    pairs = [(v, words) for v in kb._query_vectorizers] + [(kb._classifier[0], keys)]
+    for one_text, said in pairs:
+        columns, values = one_text.vector(said)
+        expected = one_text.vectorizer.transform([said]).tocsr()
+        got = dict(zip((columns - one_text.offset).tolist(), values.tolist()))
+        assert set(got) == set(expected.indices.tolist())
+        for column, value in zip(expected.indices, expected.data):
+            assert got[column] == pytest.approx(value, abs=1e-12)
+    assert numpy.all(numpy.isfinite(kb.similarity(text)))
+
+
 # --- validation: file, entry and problem ---------------------------------------------------------
 
 def _folder_with(tmp_path, change):
