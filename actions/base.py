@@ -55,10 +55,13 @@ class Turn:
 
     def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: Optional[str] = None,
                  intent: Optional[str] = None, entities: Optional[List[Dict[str, Any]]] = None,
-                 lang: Optional[str] = None) -> None:
+                 lang: Optional[str] = None, before: Optional[str] = None) -> None:
         latest = tracker.latest_message or {}
         self.dispatcher = dispatcher
         self.tracker = tracker
+        # the question answered just before this one in the same message, when this Turn is one
+        # question of several ("jht bisa diambil sebagian? syaratnya apa?"): a follow-up leans on it
+        self.before = before
         self.facts = get_facts()
         self.text: str = text if text is not None else latest.get("text") or ""
         self.intent: Optional[str] = intent or (latest.get("intent") or {}).get("name")
@@ -235,10 +238,11 @@ def answer_questions(turn: Turn, plan: List[Tuple[Type[BotAction], Dict[str, Any
     buttons: List[Dict[str, Any]] = []
     events: List[EventType] = [SlotSet("language", turn.lang)]
     tracker = turn.tracker
+    before = None  # the question whose answer the next follow-up leans on
     for action, question in plan:
         collected = CollectingDispatcher()
         sub_turn = Turn(collected, tracker, text=question["text"], intent=question["intent"],
-                        entities=question["entities"], lang=turn.lang)
+                        entities=question["entities"], lang=turn.lang, before=before)
         if action.leans_on_topic and not action().has_answer(sub_turn):
             continue  # "jht kapan cair? brp dpt nya?": the first answer is all there is
         answered = action().answer(sub_turn)
@@ -247,6 +251,7 @@ def answer_questions(turn: Turn, plan: List[Tuple[Type[BotAction], Dict[str, Any
         if topics:  # the next follow-up of the message leans on this answer's topic
             tracker = tracker.copy()
             tracker.slots["topic"] = topics[-1]
+            before = question["text"]
         for message in collected.messages:
             if message.get("text"):
                 texts.append(message["text"])

@@ -16,7 +16,7 @@
 """
 
 import dataclasses
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import EventType, SlotSet
 
@@ -76,7 +76,10 @@ SUGGEST_SCORE = 0.30
 
 
 def previous_question(turn: Turn) -> Optional[str]:
-    """The user's message before the latest one in this conversation, or None."""
+    """The question before this one: the clause before it in the same message (`Turn.before`),
+    else the user's message before the latest one in this conversation, or None."""
+    if turn.before:
+        return turn.before
     texts = [e.get("text") or "" for e in turn.tracker.events if e.get("event") == "user"]
     return texts[-2] if len(texts) >= 2 else None
 
@@ -247,22 +250,52 @@ def answer_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
     return ActionKnowledge(follow_up.entry).answer(turn) if follow_up.answered else None
 
 
-def answer_follow_up(turn: Turn) -> Optional[List[EventType]]:
-    """The answer to a short follow-up of the last knowledge answer, or None."""
+def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
+    """What answers a short follow-up of the last knowledge answer: ("entry", Entry) — the last
+    entry's own `requirements` link, or the entry the follow-up matches; ("intent", name) — the
+    programme's documents by reason (REQUIREMENTS_BY_KNOWLEDGE_TOPIC); ("honest", Match) — no
+    entry answers it; None — not a follow-up of a knowledge answer, or a question the model
+    placed that its own action answers."""
     follow_up = follow_up_match(turn)
     if follow_up is None:
         return None
     last = last_entry(turn)
-    requirements = REQUIREMENTS_BY_KNOWLEDGE_TOPIC.get(last.topic if last else "")
-    named = get_knowledge().named_topic(turn.text)
-    if turn.intent == "ask_requirements" and requirements and named in (None, last.topic):
-        answer_as(turn, requirements)
-        return [SlotSet("topic", requirements)]
+    knowledge = get_knowledge()
+    named = knowledge.named_topic(turn.text)
+    if turn.intent == "ask_requirements" and last and named in (None, last.topic):
+        # the entry's own link first (the partial withdrawal -> its documents), else the
+        # programme's documents by reason
+        if last.requirements in knowledge.by_id:
+            return "entry", knowledge.by_id[last.requirements]
+        if last.topic in REQUIREMENTS_BY_KNOWLEDGE_TOPIC:
+            return "intent", REQUIREMENTS_BY_KNOWLEDGE_TOPIC[last.topic]
     if follow_up.answered:
-        return ActionKnowledge(follow_up.entry).answer(turn)
+        return "entry", follow_up.entry
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS:
         return None  # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer
-    return ActionNoExactAnswer(follow_up.topic or last_entry(turn).topic, follow_up).answer(turn)
+    return "honest", follow_up
+
+
+def answer_follow_up(turn: Turn) -> Optional[List[EventType]]:
+    """The answer to a short follow-up of the last knowledge answer (`follow_up_answer`), or
+    None."""
+    answer = follow_up_answer(turn)
+    if answer is None:
+        return None
+    kind, value = answer
+    if kind == "entry":
+        return ActionKnowledge(value).answer(turn)
+    if kind == "intent":
+        answer_as(turn, value)
+        return [SlotSet("topic", value)]
+    return ActionNoExactAnswer(value.topic or last_entry(turn).topic, value).answer(turn)
+
+
+def has_follow_up_answer(turn: Turn) -> bool:
+    """Whether a short follow-up of the last knowledge answer has an answer of its own (not the
+    honest reply): a follow-up clause of a message of several questions is left out otherwise."""
+    answer = follow_up_answer(turn)
+    return answer is not None and answer[0] != "honest"
 
 
 def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:

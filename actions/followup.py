@@ -9,7 +9,7 @@ from actions.answers import AMOUNTS_BY_TOPIC, ActionAnswer, amounts_answer, requ
 from actions.base import BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
-from actions.faq import answer_follow_up_of_question
+from actions.faq import answer_follow_up_of_question, has_follow_up_answer
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
 from actions.plkk import ActionPlkkCount, ActionPlkkTreatment, mentions
@@ -59,7 +59,7 @@ class ActionHowMany(BotAction):
 
     def has_answer(self, turn: Turn) -> bool:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
-        return topic in AMOUNTS_BY_TOPIC or topic in COUNT_ANSWERS
+        return topic in AMOUNTS_BY_TOPIC or topic in COUNT_ANSWERS or has_follow_up_answer(turn)
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
@@ -94,7 +94,8 @@ class ActionRequirements(BotAction):
 
     def has_answer(self, turn: Turn) -> bool:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
-        return topic in ActionAnswer.intents or topic in REQUIREMENT_ANSWERS
+        return topic in ActionAnswer.intents or topic in REQUIREMENT_ANSWERS \
+            or has_follow_up_answer(turn)
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")

@@ -13,6 +13,7 @@ An entry is one question a worker asks, answered in Indonesian and English from 
       title: {id: "...", en: "..."}      # the question it answers, short ("did you mean ...?")
       answer: {id: "...", en: "..."}     # str.format with dotted fact paths: {faq.jkp_max_months}
       examples: ["brp iuran jkk", ...]   # at least MIN_EXAMPLES, the way workers type
+      requirements: jkk_claim_documents  # optional: the entry that answers "syaratnya apa?" after it
 
 `load_knowledge` validates every file and raises `KnowledgeError` naming the file, the entry and
 the problem (missing source, one language only, too few examples, a placeholder the facts file
@@ -175,6 +176,9 @@ class Entry:
     path: str = ""
     # a short question in standard language that the entry answers ("did you mean ...?")
     title: Optional[Dict[str, str]] = None
+    # the id of the entry that answers "syaratnya apa?" / "what are the requirements?" asked
+    # right after this one (the partial JHT withdrawal -> the documents of a partial claim)
+    requirements: Optional[str] = None
 
     @property
     def questions(self) -> Tuple[str, ...]:
@@ -397,8 +401,11 @@ def _entry(item: Any, path: Path, topics: Dict[str, Topic], sources: Sequence[st
         raise KnowledgeError(path, entry_id, f"has {len(examples)} example questions, needs at "
                                              f"least {MIN_EXAMPLES}")
     title = _bilingual(item["title"], path, entry_id, "title") if "title" in item else None
+    requirements = item.get("requirements")
+    if requirements is not None and (not isinstance(requirements, str) or requirements == entry_id):
+        raise KnowledgeError(path, entry_id, "requirements must be the id of another entry")
     return Entry(entry_id, topic, kind, tuple(rows), source, as_of, answer,
-                 tuple(e.strip() for e in examples), str(path), title)
+                 tuple(e.strip() for e in examples), str(path), title, requirements)
 
 
 def entry_files(directory: Path) -> List[Path]:
@@ -439,6 +446,10 @@ def load_entries(directory: Path, facts: Dict[str, Any],
             entries.append(entry)
     if not entries:
         raise KnowledgeError(directory, "-", "no knowledge entries found")
+    for entry in entries:
+        if entry.requirements is not None and entry.requirements not in seen:
+            raise KnowledgeError(Path(entry.path), entry.id,
+                                 f"requirements names no entry: {entry.requirements!r}")
     return entries
 
 

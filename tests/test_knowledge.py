@@ -200,6 +200,8 @@ def _folder_with(tmp_path, change):
     (lambda e: e.update(topic="astrology"), "is not in topics.yml"),
     (lambda e: e.update(faq_rows=[]), "faq_rows must be a non-empty list"),
     (lambda e: e["answer"].update(id="Iuran {faq.no_such_number:rupiah}"), "cannot be filled"),
+    (lambda e: e.update(requirements="no_such_entry"), "requirements names no entry"),
+    (lambda e: e.update(requirements=e["id"]), "requirements must be the id of another entry"),
 ])
 def test_a_broken_entry_is_an_error_naming_file_entry_and_problem(tmp_path, change, problem):
     folder, entry_id = _folder_with(tmp_path, change)
@@ -355,6 +357,59 @@ def test_requirements_after_a_jht_knowledge_answer_are_the_claim_documents(
     assert expected in text and not_expected not in text, text
     assert {"event": "slot", "name": "topic", "value": "ask_jht_documents",
             "timestamp": None} in events
+
+
+@pytest.mark.parametrize("before, follow_up, expected, not_expected", [
+    ("jht bisa diambil sebagian ga", "syaratnya apa?", "klaim JHT sebagian 10%",
+     "bukti sudah berhenti bekerja"),
+    ("can I take part of my JHT while still working?", "what are the requirements?",
+     "partial JHT claim of 10%", "proof that you stopped working"),
+])
+def test_requirements_after_an_entry_with_a_requirements_link_are_that_entry(
+        kb, before, follow_up, expected, not_expected):
+    """"Syaratnya apa?" after the partial withdrawal: the documents of a partial claim (its
+    `requirements` link), not the documents of a claim after resigning."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.followup import ActionRequirements
+    from conftest import make_tracker
+
+    last = kb.match(before).entry
+    assert last.requirements == "jht_documents_partial_claim"
+    tracker = make_tracker(follow_up, "ask_requirements", topic=f"kb:{last.id}")
+    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert expected in text and not_expected not in text, text
+    assert {"event": "slot", "name": "topic", "value": "kb:jht_documents_partial_claim",
+            "timestamp": None} in events
+
+
+@pytest.mark.parametrize("message, questions, expected", [
+    ("jht bisa diambil sebagian ga? syaratnya apa?",
+     [("jht bisa diambil sebagian ga", "ask_jht_partial"), ("syaratnya apa", "ask_requirements")],
+     ["paling sedikit 10 tahun", "klaim JHT sebagian 10%"]),
+    ("can I take part of my JHT while still working? what are the requirements?",
+     [("can I take part of my JHT while still working", "ask_jht_partial"),
+      ("what are the requirements", "ask_requirements")],
+     ["at least 10 years", "partial JHT claim of 10%"]),
+])
+def test_a_follow_up_in_the_message_after_a_knowledge_answer_leans_on_it(message, questions,
+                                                                         expected):
+    """A follow-up clause after a clause answered from the knowledge base reads that clause, not
+    the message before (it used to be left out)."""
+    from actions.answers import ActionAnswer
+    from conftest import run_action
+
+    messages, _ = run_action(ActionAnswer(), message, intent=questions[0][1], topic="plkk",
+                             metadata={"questions": [{"text": t, "intent": i, "entities": []}
+                                                     for t, i in questions]})
+    text = "\n".join(m.get("text") or "" for m in messages)
+    positions = [text.find(e) for e in expected]
+    assert 0 <= positions[0] < positions[1], text
 
 
 def test_how_much_after_an_answer_without_amounts_reads_the_question_before(kb):
