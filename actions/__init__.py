@@ -24,3 +24,10 @@ try:
     gazetteer.district_seats()
 except (OSError, ValueError) as error:
     sys.stderr.write(f"ERROR: district seats: {error}\n")
+
+# the knowledge base of the official FAQ takes about seven seconds to index: in the background
+# from the start, so that the first question it answers does not wait for it (and run into the
+# action's time limit)
+from actions import knowledge  # noqa: E402
+
+knowledge.warm_up()

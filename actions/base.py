@@ -253,8 +253,10 @@ def answer_questions(turn: Turn, plan: List[Tuple[Type[BotAction], Dict[str, Any
             tracker.slots["topic"] = topics[-1]
             before = question["text"]
         for message in collected.messages:
-            if message.get("text"):
+            # two questions one answer answers ("bs daftar sndiri? brp sebulan?" -> the BPU
+            # answer twice): the answer once
+            if message.get("text") and message["text"] not in texts:
                 texts.append(message["text"])
-            buttons += message.get("buttons") or []
+            buttons += [b for b in message.get("buttons") or [] if b not in buttons]
     turn.say_text("\n\n".join(texts), buttons=buttons)
     return events

@@ -780,9 +780,12 @@ def _state(directory: Path) -> Tuple[Any, ...]:
 
 
 def get_knowledge() -> Knowledge:
-    """The current knowledge. The folder is checked at most once every RELOAD_INTERVAL_SECONDS:
-    a changed file is re-read and re-indexed, a changed facts file re-checks the placeholders. A
-    broken change is logged and the last valid knowledge kept (KnowledgeError at the first load)."""
+    """The current knowledge. The folder is checked at most once every RELOAD_INTERVAL_SECONDS.
+    The first load, or a load from another folder, is done here (KnowledgeError when it is
+    broken). A changed file of the same folder is re-read and re-indexed in a background thread
+    (`wait_for_reload`) while the last knowledge keeps answering: indexing takes seconds, and no
+    user's turn waits for it (issue 19); a broken change is logged and the last valid knowledge
+    kept. A changed facts file re-checks the placeholders."""
     from actions.facts import get_facts
 
     facts = get_facts()
@@ -794,14 +797,11 @@ def get_knowledge() -> Knowledge:
             return knowledge
         directory = knowledge_dir()
         state = _state(directory)
-        if knowledge is None or state != _cache["state"]:
-            try:
-                knowledge = load_knowledge(facts, directory)
-            except KnowledgeError as error:
-                if knowledge is None:
-                    raise
-                logger.error("Knowledge change not loaded, keeping the last valid entries: %s",
-                             error)
+        if knowledge is None or state[0] != _cache["state"][0]:
+            knowledge = load_knowledge(facts, directory)
+        elif state != _cache["state"]:
+            _reload_in_background(facts, directory, state)
+            state = _cache["state"]  # until the new index is in
         elif facts is not _cache["facts"]:
             # the same entries: only their sources and placeholders are checked again (re-indexing
             # takes seconds; every reload of the facts file would pay it)
@@ -813,8 +813,55 @@ def get_knowledge() -> Knowledge:
         return knowledge
 
 
+def _reload_in_background(facts: Dict[str, Any], directory: Path, state: Tuple[Any, ...]) -> None:
+    """Starts re-reading `directory` in a thread, unless one is running (called under _lock); the
+    new knowledge replaces the cached one when the folder is still the same. A broken change is
+    logged once and marked as seen, so that it is not re-read on every turn."""
+    if _cache.get("reloading") is not None and _cache["reloading"].is_alive():
+        return
+
+    def reload() -> None:
+        try:
+            loaded: Optional[Knowledge] = load_knowledge(facts, directory)
+        except KnowledgeError as error:
+            logger.error("Knowledge change not loaded, keeping the last valid entries: %s", error)
+            loaded = None
+        with _lock:
+            if _cache.get("state", ("",))[0] == state[0]:
+                if loaded is not None:
+                    _cache["knowledge"] = loaded
+                _cache.update(state=state, checked=float("-inf"))
+
+    thread = threading.Thread(target=reload, name="knowledge-reload", daemon=True)
+    _cache["reloading"] = thread
+    thread.start()
+
+
+def wait_for_reload(timeout: float = 60.0) -> None:
+    """Waits until a reload started by `get_knowledge` has finished (tests, scripts)."""
+    with _lock:
+        thread = _cache.get("reloading")
+    if thread is not None:
+        thread.join(timeout)
+
+
+def warm_up() -> None:
+    """Loads and indexes the knowledge in a background thread (the action server at start: the
+    first question it answers then does not wait for the index, about seven seconds, beyond the
+    action's time limit). A broken folder is reported on stderr here and again on use."""
+
+    def load() -> None:
+        try:
+            get_knowledge()
+        except KnowledgeError as error:
+            logger.error("Knowledge base not loaded: %s", error)
+
+    threading.Thread(target=load, name="knowledge-warm-up", daemon=True).start()
+
+
 def reset_cache() -> None:
     """Forgets the loaded knowledge, so the next `get_knowledge()` reads the folder (tests)."""
+    wait_for_reload()
     with _lock:
         _cache.clear()
 

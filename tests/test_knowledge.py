@@ -237,13 +237,41 @@ def test_a_new_entry_is_served_without_retraining_and_a_broken_one_is_not(tmp_pa
                      "hari sabtu kantor zebra buka ga", "kalimantan zebra sabtu jam berapa",
                      "is the zebra office open on saturday", "sabtu zebra kantor cabang"]}]}
     (folder / "zz_test.yml").write_text(yaml.safe_dump(new, allow_unicode=True), encoding="utf-8")
+    # re-indexed in the background: the last knowledge answers meanwhile (a turn does not wait
+    # for the new index)
+    assert not get_knowledge().match(question).answered
+    knowledge.wait_for_reload()
     match = get_knowledge().match(question)
     assert match.answered and match.entry.id == "test_zebra_saturday"
     new["entries"][0]["answer"].pop("en")
     (folder / "zz_test.yml").write_text(yaml.safe_dump(new, allow_unicode=True), encoding="utf-8")
     time.sleep(0.01)
+    get_knowledge()
+    knowledge.wait_for_reload()
     assert get_knowledge().match(question).entry.id == "test_zebra_saturday"  # last valid kept
     assert "zz_test.yml" in caplog.text and "answer has no 'en' text" in caplog.text
+    # the broken change is logged once, not re-read on every turn
+    get_knowledge()
+    knowledge.wait_for_reload()
+    assert caplog.text.count("answer has no 'en' text") == 1
+
+
+def test_the_action_server_indexes_the_knowledge_at_start_in_the_background():
+    """Importing the actions package (what the action server does at start) starts the warm-up,
+    so that the first question does not wait for the index."""
+    import threading
+
+    import actions
+
+    knowledge.reset_cache()
+    actions.knowledge.warm_up()
+    warming = [t for t in threading.enumerate() if t.name == "knowledge-warm-up"]
+    assert warming
+    for thread in warming:
+        thread.join(60)
+    assert knowledge._cache.get("knowledge") is not None
+    init = (Path(actions.__file__)).read_text(encoding="utf-8")
+    assert "knowledge.warm_up()" in init
 
 
 def test_an_amount_changed_in_a_copy_of_the_facts_file_changes_the_answer(tmp_path, monkeypatch):
