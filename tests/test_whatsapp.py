@@ -603,13 +603,16 @@ def test_the_output_channel_sends_images_and_whatsapp_messages(graph):
 # make whatsapp
 
 
-@pytest.mark.parametrize("missing", ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET",
-                                     "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"])
-def test_make_whatsapp_refuses_to_start_without_a_variable(missing):
+@pytest.mark.parametrize("missing, value", [
+    ("WHATSAPP_ACCESS_TOKEN", ""), ("WHATSAPP_APP_SECRET", ""), ("WHATSAPP_VERIFY_TOKEN", ""),
+    ("WHATSAPP_PHONE_NUMBER_ID", ""), ("WHATSAPP_APP_SECRET", "   ")])
+def test_make_whatsapp_refuses_to_start_without_a_variable(missing, value):
+    """An empty variable, or one of spaces only (the channel would strip it to nothing and
+    refuse every webhook), stops make whatsapp before anything starts."""
     env = dict(os.environ, WHATSAPP_ACCESS_TOKEN=TOKEN, WHATSAPP_APP_SECRET=APP_SECRET,
                WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN, WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
                WHATSAPP_ACTIONS_PORT="19699", WHATSAPP_PORT="19698")
-    env[missing] = ""
+    env[missing] = value
     result = subprocess.run(["make", "--no-print-directory", "-o", "models/bpjstk-kalbar.tar.gz",
                              "whatsapp"], cwd=PROJECT, env=env, capture_output=True, text=True,
                             timeout=60)
