@@ -25,9 +25,12 @@ try:
 except (OSError, ValueError) as error:
     sys.stderr.write(f"ERROR: district seats: {error}\n")
 
-# the knowledge base of the official FAQ takes about seven seconds to index: in the background
+# the knowledge base of the official FAQ takes about seven seconds to index: in the action server
+# (`rasa run actions --actions actions`, `python -m rasa_sdk --actions actions`) in the background
 # from the start, so that the first question it answers does not wait for it (and run into the
-# action's time limit)
-from actions import knowledge  # noqa: E402
+# action's time limit); not in the Rasa server, which imports this package only for a few reply
+# texts, nor in scripts and tests
+if "--actions" in sys.argv:
+    from actions import knowledge
 
-knowledge.warm_up()
+    knowledge.warm_up()

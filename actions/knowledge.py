@@ -501,7 +501,6 @@ class OneText:
         self.idf = vectorizer.idf_
         self.sublinear = vectorizer.sublinear_tf
         self.offset = offset  # added to the columns (vectorizers side by side in one matrix)
-        self.width = len(self.vocabulary)
 
     def vector(self, text: str) -> Tuple[Any, Any]:
         """(columns, values): the text's TF-IDF vector, l2-normalised; empty arrays when the
@@ -595,8 +594,8 @@ class Knowledge:
         self._topic_of = numpy.array([e.topic for e in indexed])
 
     def _train_classifier(self, keyed: List[str], owner) -> Optional[Tuple[Any, Any, Any]]:
-        """(OneText of its vectorizer, weights, intercepts) of a linear SVM that tells the entries apart, one
-        row of weights per entry, over TF-IDF word 1-2-grams of the word keys of the examples and
+        """(OneText of its vectorizer, weights, intercepts) of a linear SVM that tells the
+        entries apart, one row of weights per entry, over TF-IDF word 1-2-grams of the word keys of the examples and
         titles (about two seconds). None with fewer than two entries."""
         from scipy.sparse import csr_matrix
         from sklearn.feature_extraction.text import TfidfVectorizer

@@ -18,7 +18,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from actions import faq, knowledge
-from actions.facts import DEFAULT_FACTS_FILE, get_facts, load_facts
+from actions.facts import DEFAULT_FACTS_FILE, PROJECT_ROOT, get_facts, load_facts
 from actions.knowledge import KnowledgeError, get_knowledge, load_knowledge
 from actions.language import ENGLISH, detect_language
 from conftest import PROJECT, run_action
@@ -256,22 +256,34 @@ def test_a_new_entry_is_served_without_retraining_and_a_broken_one_is_not(tmp_pa
     assert caplog.text.count("answer has no 'en' text") == 1
 
 
-def test_the_action_server_indexes_the_knowledge_at_start_in_the_background():
-    """Importing the actions package (what the action server does at start) starts the warm-up,
-    so that the first question does not wait for the index."""
+@pytest.mark.parametrize("argv, warms_up", [
+    (["rasa", "run", "actions", "--actions", "actions"], True),
+    (["rasa_sdk", "--actions", "actions", "--port", "5055"], True),
+    (["rasa", "run", "--model", "models/bpjstk-kalbar.tar.gz"], False),
+])
+def test_the_action_server_indexes_the_knowledge_at_start_in_the_background(argv, warms_up):
+    """Importing the actions package in the action server starts indexing the knowledge in the
+    background (the first question then does not wait for it); the Rasa server, which imports
+    the package for a few reply texts, does not pay for it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, threading; sys.argv = %r; import actions; "
+            "print('knowledge-warm-up' in [t.name for t in threading.enumerate()])" % argv)
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == str(warms_up)
+
+
+def test_warm_up_loads_the_knowledge():
     import threading
 
-    import actions
-
     knowledge.reset_cache()
-    actions.knowledge.warm_up()
-    warming = [t for t in threading.enumerate() if t.name == "knowledge-warm-up"]
-    assert warming
-    for thread in warming:
+    knowledge.warm_up()
+    for thread in [t for t in threading.enumerate() if t.name == "knowledge-warm-up"]:
         thread.join(60)
     assert knowledge._cache.get("knowledge") is not None
-    init = (Path(actions.__file__)).read_text(encoding="utf-8")
-    assert "knowledge.warm_up()" in init
 
 
 def test_an_amount_changed_in_a_copy_of_the_facts_file_changes_the_answer(tmp_path, monkeypatch):
