@@ -887,24 +887,42 @@ def test_a_bsu_answer_also_forgets_the_pending_place_question(today):
 
 # --- office details: named office, "not in my data yet", 175 ----------------------------------
 
-@pytest.mark.parametrize("message, expected", [
-    ("kantor bpjs tk sintang buka jam brp",
+@pytest.mark.parametrize("message, lang, expected", [
+    ("kantor bpjs tk sintang buka jam brp", "id",
      "Alamat, nomor telepon, dan jam layanan Kantor Cabang Sintang belum ada di data saya"),
-    ("what are the opening hours of the ketapang office?",
+    ("what are the opening hours of the ketapang office?", "en",
      "I do not have the address, phone number or opening hours of the Ketapang branch office"),
 ])
-def test_office_details_are_never_invented(message, expected):
+def test_office_details_are_never_invented(message, lang, expected):
     text = reply_text(ActionOfficeDetails(), message, intent="ask_office_details")
     assert expected in text and "175" in text
     assert "24 jam setiap hari" in text or "24 hours a day, every day" in text
-    # no time of day in the answer: the office's hours are not in the facts
-    assert not re.findall(r"\d{2}[.:]\d{2}", text)
+    # no time of day of this office: only the official FAQ's general hours of branch offices,
+    # said to be general ("bisa berbeda" / "may differ")
+    general = load_facts(DEFAULT_FACTS_FILE)["faq"]["branch_office_hours"][lang]
+    assert general in text and ("bisa berbeda" in text or "may differ" in text)
+    assert not re.findall(r"\d{2}[.:]\d{2}", text.replace(general, ""))
     assert not re.search(r"\bJl\.|\bJalan\b|street", text)
 
 
 def test_office_details_without_a_place():
     text = reply_text(ActionOfficeDetails(), "jam buka kantor bpjs tk", intent="ask_office_details")
     assert "belum ada di data saya" in text and "175" in text
+    assert "Senin–Jumat pukul 08.00–15.30" in text
+
+
+def test_the_general_branch_hours_come_from_the_facts_file(tmp_path, monkeypatch):
+    from actions import facts as facts_module
+
+    data = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
+    data["faq"]["branch_office_hours"]["id"] = "Senin–Sabtu pukul 07.30–16.00"
+    copy = tmp_path / "facts.yml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("FACTS_FILE", str(copy))
+    facts_module.reset_cache()
+    text = reply_text(ActionOfficeDetails(), "kantor bpjs tk sintang buka jam brp",
+                      intent="ask_office_details")
+    assert "Senin–Sabtu pukul 07.30–16.00" in text and "08.00–15.30" not in text
 
 
 # --- 8. the JMO-feature answer says "Bisa." only to "can JMO do X?" ---------------------------
