@@ -373,13 +373,9 @@ def test_a_placed_new_question_after_a_knowledge_answer_is_not_a_follow_up():
     assert "Kartu Digital" in text and "belum punya jawabannya" not in text
 
 
-@pytest.mark.parametrize("before, follow_up, expected, not_expected", [
-    ("jht kapan cair?", "syaratnya apa?", "bukti sudah berhenti bekerja", "sebagian"),
-    ("how long until my JHT is paid?", "what are the requirements?", "proof that you stopped working",
-     "part of it"),
-])
-def test_requirements_after_a_jht_knowledge_answer_are_the_claim_documents(
-        kb, before, follow_up, expected, not_expected):
+def requirements_after(last: knowledge.Entry, before: str, follow_up: str):
+    """(reply text, events) of ActionRequirements for `follow_up` after the knowledge answer
+    `last` to the message `before`."""
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
@@ -387,45 +383,34 @@ def test_requirements_after_a_jht_knowledge_answer_are_the_claim_documents(
     from actions.followup import ActionRequirements
     from conftest import make_tracker
 
+    tracker = make_tracker(follow_up, "ask_requirements", topic=f"kb:{last.id}")
+    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages), events
+
+
+@pytest.mark.parametrize("before, follow_up, expected, not_expected, topic", [
+    # after a JHT entry without a link: the JHT claim documents by reason (the FAQ intent)
+    ("jht kapan cair?", "syaratnya apa?", "bukti sudah berhenti bekerja", "sebagian",
+     "ask_jht_documents"),
+    ("how long until my JHT is paid?", "what are the requirements?", "proof that you stopped working",
+     "part of it", "ask_jht_documents"),
+    # after the partial withdrawal: its `requirements` link, the documents of a partial claim,
+    # not the documents of a claim after resigning
+    ("jht bisa diambil sebagian ga", "syaratnya apa?", "klaim JHT sebagian 10%",
+     "bukti sudah berhenti bekerja", "kb:jht_documents_partial_claim"),
+    ("can I take part of my JHT while still working?", "what are the requirements?",
+     "partial JHT claim of 10%", "proof that you stopped working", "kb:jht_documents_partial_claim"),
+])
+def test_requirements_after_a_jht_knowledge_answer(kb, before, follow_up, expected, not_expected,
+                                                   topic):
     last = kb.match(before).entry
     assert last.topic == "jht"
-    tracker = make_tracker(follow_up, "ask_requirements", topic=f"kb:{last.id}")
-    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert (last.requirements is not None) == topic.startswith("kb:")
+    text, events = requirements_after(last, before, follow_up)
     assert expected in text and not_expected not in text, text
-    assert {"event": "slot", "name": "topic", "value": "ask_jht_documents",
-            "timestamp": None} in events
-
-
-@pytest.mark.parametrize("before, follow_up, expected, not_expected", [
-    ("jht bisa diambil sebagian ga", "syaratnya apa?", "klaim JHT sebagian 10%",
-     "bukti sudah berhenti bekerja"),
-    ("can I take part of my JHT while still working?", "what are the requirements?",
-     "partial JHT claim of 10%", "proof that you stopped working"),
-])
-def test_requirements_after_an_entry_with_a_requirements_link_are_that_entry(
-        kb, before, follow_up, expected, not_expected):
-    """"Syaratnya apa?" after the partial withdrawal: the documents of a partial claim (its
-    `requirements` link), not the documents of a claim after resigning."""
-    import asyncio
-
-    from rasa_sdk.executor import CollectingDispatcher
-
-    from actions.followup import ActionRequirements
-    from conftest import make_tracker
-
-    last = kb.match(before).entry
-    assert last.requirements == "jht_documents_partial_claim"
-    tracker = make_tracker(follow_up, "ask_requirements", topic=f"kb:{last.id}")
-    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
-    assert expected in text and not_expected not in text, text
-    assert {"event": "slot", "name": "topic", "value": "kb:jht_documents_partial_claim",
-            "timestamp": None} in events
+    assert {"event": "slot", "name": "topic", "value": topic, "timestamp": None} in events
 
 
 @pytest.mark.parametrize("message, questions, expected", [
