@@ -6,10 +6,12 @@ from typing import List, Optional
 from rasa_sdk.events import EventType
 
 from actions.answers import AMOUNTS_BY_TOPIC, ActionAnswer, amounts_answer, requirements_answer
-from actions.base import BotAction, Turn
+from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
-from actions.faq import answer_follow_up_of_question, has_follow_up_answer
+from actions.faq import (FOLLOW_UP_MAX_WORDS, UNSURE_CONFIDENCE, answer_follow_up_of_question,
+                         has_follow_up_answer, intent_confidence)
+from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
 from actions.plkk import ActionPlkkCount, ActionPlkkTreatment, mentions
@@ -74,6 +76,30 @@ class ActionHowMany(BotAction):
         buttons = [{"title": turn.render(title), "payload": payload} for title, payload in COUNT_MENU]
         turn.say("how_many_which", buttons=buttons)
         return []
+
+
+def route_how_many(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """A short message that names no topic, placed with low confidence on another topic's
+    question with "how many?" among the model's next guesses ("total di kalbar?" after what a PLKK
+    is: BSU in Kalbar at 0.48, then "how many"): "how many?" for the topic of the conversation.
+    None otherwise (a router of BotAction.answer)."""
+    topic = turn.tracker.get_slot("topic")
+    if action.leans_on_topic or turn.intent == "ask_how_many" or not topic \
+            or topic == action.topic_of(turn) or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS \
+            or intent_confidence(turn) >= UNSURE_CONFIDENCE:
+        return None
+    ranking = (turn.tracker.latest_message or {}).get("intent_ranking") or []
+    if "ask_how_many" not in [r.get("name") for r in ranking[:3]] \
+            or named_topic(turn) or get_knowledge().named_topic(turn.text):
+        return None
+    how_many = Turn(turn.dispatcher, turn.tracker, text=turn.text, intent="ask_how_many",
+                    entities=turn.entities, lang=turn.lang)
+    if not ActionHowMany().has_answer(how_many):
+        return None
+    return ActionHowMany().answer(how_many)
+
+
+ROUTERS.append(route_how_many)
 
 
 # The action that answers "what are the requirements?" for each topic.

@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 
 from actions import faq, places, plkk
 from actions.base import ACTIONS_BY_INTENT, BotAction, Turn, import_all_actions
+from actions.bsu import ActionBsuYear, asked_year
 from actions.offices import answer_nearest_office, place_label
 
 
@@ -85,6 +86,17 @@ ABOUT_SOCIAL_SECURITY = re.compile(
     r"peserta|kepesertaan|pesangon|pension|contributions?|claims?|social security)\b", re.I)
 
 
+def answer_another_year(turn: Turn) -> Optional[List[EventType]]:
+    """A short message the model did not place that asks for another year after a BSU answer
+    ("kalau 2026?", "klo thn ini?", "and in 2022?"): the BSU answer for that year (actions/bsu.py);
+    None after another topic, without a year or in a message longer than a follow-up."""
+    if turn.tracker.get_slot("topic") != "bsu" or asked_year(turn.text) is None \
+            or len(turn.text.split()) > faq.FOLLOW_UP_MAX_WORDS:
+        return None
+    return ActionBsuYear().answer(Turn(turn.dispatcher, turn.tracker, text=turn.text,
+                                       intent="ask_bsu_year", lang=turn.lang))
+
+
 class ActionOutOfScope(BotAction):
     """Says what the bot can do, with the call centre; a question about social security that the
     facts do not cover gets 'not in my data' and where to ask."""
@@ -96,6 +108,9 @@ class ActionOutOfScope(BotAction):
         found = places.resolve(turn.text)
         if found.status != "none" and found.essential:  # "78557", "kalau di Kuching?"
             return answer_nearest_office(turn, explicit_request=False)
+        another_year = answer_another_year(turn)
+        if another_year is not None:
+            return another_year
         known = faq.answer_unplaced(turn)
         if known is not None:
             return known
@@ -141,6 +156,9 @@ class ActionFallback(BotAction):
             return []
         if turn.tracker.get_slot("awaiting_place"):
             return answer_nearest_office(turn, explicit_request=False)
+        another_year = answer_another_year(turn)
+        if another_year is not None:
+            return another_year
         found = places.resolve(turn.text)
         if found.status != "none" and found.essential:
             return answer_nearest_office(turn, explicit_request=False)

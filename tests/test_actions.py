@@ -292,3 +292,66 @@ def test_requirements_follow_the_topic():
     assert "Permenaker 10/2022" in reply_text(ActionRequirements(), "syaratnya apa", topic="bsu")
     assert "PLKK terdekat" in reply_text(ActionRequirements(), "syaratnya apa", topic="plkk")
     assert "Saya bisa membantu Anda" in reply_text(ActionRequirements(), "syaratnya apa")
+
+
+def unsure_tracker_reply(action, text: str, ranking: list, **slots) -> str:
+    """The reply of `action` to `text`, placed by the model with `ranking` [(intent, confidence)]
+    (best first), with the given slots."""
+    tracker = make_tracker(text, ranking[0][0], **slots)
+    tracker.latest_message["intent"]["confidence"] = ranking[0][1]
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    return "\n".join(m["text"] for m in dispatcher.messages)
+
+
+def test_an_unsure_count_of_another_topic_is_how_many_for_the_conversation_topic():
+    """'total di kalbar?' after what a PLKK is: the model's unsure guess (BSU in Kalbar) with "how
+    many" next gives the PLKK count, as ActionPlkkCount says it."""
+    ranking = [("ask_bsu_kalbar", 0.48), ("ask_how_many", 0.32), ("ask_offices", 0.08)]
+    plkk_count = reply_text(ActionPlkkCount(), "total di kalbar?", intent="ask_plkk_count")
+    bsu_kalbar = reply_text(ActionBsuKalbar(), "total di kalbar?", intent="ask_bsu_kalbar")
+    assert unsure_tracker_reply(ActionBsuKalbar(), "total di kalbar?", ranking, topic="plkk") \
+        == plkk_count
+    assert PLKK_BREAKDOWN_ID in plkk_count
+    # sure of its intent, on the same topic, naming its topic, or "how many" not among the
+    # guesses: the intent's own answer
+    sure = [("ask_bsu_kalbar", 0.9), ("ask_how_many", 0.05)]
+    assert unsure_tracker_reply(ActionBsuKalbar(), "total di kalbar?", sure, topic="plkk") == bsu_kalbar
+    assert unsure_tracker_reply(ActionBsuKalbar(), "total di kalbar?", ranking, topic="bsu") == bsu_kalbar
+    assert unsure_tracker_reply(ActionBsuKalbar(), "total bsu di kalbar?", ranking, topic="plkk") \
+        == reply_text(ActionBsuKalbar(), "total bsu di kalbar?", intent="ask_bsu_kalbar")
+    other = [("ask_bsu_kalbar", 0.48), ("ask_offices", 0.32), ("greet", 0.02),
+             ("ask_how_many", 0.01)]
+    assert unsure_tracker_reply(ActionBsuKalbar(), "total di kalbar?", other, topic="plkk") \
+        == bsu_kalbar
+
+
+@pytest.mark.parametrize("action, message, year", [
+    (ActionFallback(), "kalau 2026?", 2026),
+    (ActionFallback(), "klo thn ini gmn?", None),
+    (ActionOutOfScope(), "and in 2023?", 2023),
+    (ActionFallback(), "trus yg 2022?", 2022),
+])
+def test_another_year_after_a_bsu_answer_is_bsu_of_that_year(action, message, year):
+    """A short message the model did not place, naming a year, after a BSU answer: the BSU answer
+    of that year (this year for "tahun ini"), as ActionBsuYear gives it; after another topic,
+    the action's own reply."""
+    from actions.base import today
+    from actions.bsu import ActionBsuYear
+
+    year = year or today().year
+    intent = "out_of_scope" if isinstance(action, ActionOutOfScope) else "nlu_fallback"
+    in_english = message.startswith("and")
+    expected = reply_text(ActionBsuYear(), f"{'what about bsu in' if in_english else 'bsu'} {year}?",
+                          intent="ask_bsu_year")
+    assert str(year) in expected
+    assert unsure_tracker_reply(action, message, [(intent, 0.45)], topic="bsu") == expected
+    after_plkk = unsure_tracker_reply(action, message, [(intent, 0.45)], topic="plkk")
+    assert str(year) not in after_plkk
+
+
+def test_a_long_message_with_a_year_after_a_bsu_answer_is_not_read_as_another_year():
+    message = "tolong jelaskan kenapa pada tahun 2026 saya belum menerima apa apa"
+    assert "2026" not in unsure_tracker_reply(ActionFallback(), message, [("nlu_fallback", 0.45)],
+                                              topic="bsu")

@@ -72,6 +72,13 @@ CONVERSATIONS = [
     ("bsu", [
         ("apa itu bsu", ["Bantuan Subsidi Upah", "Rp131 miliar", "218.132 pekerja"]),
         ("syaratnya apa aja", ["Permenaker 10/2022", "Rp600.000", "Rp3,5 juta"])]),
+    ("bsu, then other years in few words", [
+        ("bsu 2022 brp?", ["BSU 2022", "Rp600.000"]),
+        ("kalau 2023?", ["Tidak ada BSU pada 2023"]),
+        ("trus yg thn 2025?", ["BSU 2025", "Permenaker 5/2025"])]),
+    ("plkk in english, then a count in few words", [
+        ("what is PLKK", ["Pusat Layanan Kecelakaan Kerja"]),
+        ("total di kalbar?", ["79 fasilitas kesehatan", PLKK_TYPES_ID])]),
     ("bsu figures", [("brp total bsu di kalbar", ["Rp131 miliar", "218.132 pekerja"])]),
     ("bsu in english", [("how much BSU was paid in west kalimantan", ["IDR 131 billion", "218,132 workers"])]),
     ("coverage", [("cakupan kepesertaan bpjs tk di kalbar brp persen", ["31,98%"])]),
