@@ -23,8 +23,8 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import replies
 from actions.answers import ActionAnswer, answer_as
 from actions.base import ROUTERS, BotAction, Turn
-from actions.knowledge import (Entry, Knowledge, KnowledgeError, Match, get_knowledge,
-                               render_answer, title_key)
+from actions.knowledge import (PROGRAMME_TOPICS, Entry, Knowledge, KnowledgeError, Match,
+                               get_knowledge, render_answer, title_key)
 
 # Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
 TOPIC_PREFIX = "kb:"
@@ -126,6 +126,19 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
     return dataclasses.replace(match, answered=answered)
 
 
+def answers_follow_up_alone(knowledge: Knowledge, match: Match, last: Optional[Entry],
+                            text: str) -> bool:
+    """Whether `match`, the entry that answers a follow-up `text` read alone (after the
+    follow-up reading found none), may stand: not when it is of another programme than the last
+    answer `last` and the follow-up names none ("bisa diwakilin ga" after the JHT claim documents
+    must not get the JP claim, whose examples say "diwakilin"); then the honest reply."""
+    if not match.answered:
+        return False
+    topic = match.entry.topic
+    return last is None or topic == last.topic or topic not in PROGRAMME_TOPICS \
+        or bool(knowledge.named_topic(text))
+
+
 def names_programme(knowledge: Knowledge, text: str, topic: str) -> bool:
     """`text` names `topic` by its first keyword, the programme's own name ("jp", "bpu"), not by
     a word it shares with other questions ("meninggal", "phk")."""
@@ -218,8 +231,10 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
     follow_up = follow_up_match(turn)
     if follow_up is not None and follow_up.answered:
         return ActionKnowledge(follow_up.entry).answer(turn)
-    match = get_knowledge().match(turn.text)
-    if match.answered:
+    knowledge = get_knowledge()
+    match = knowledge.match(turn.text)
+    if match.answered and (follow_up is None
+                           or answers_follow_up_alone(knowledge, match, last_entry(turn), turn.text)):
         return ActionKnowledge(match.entry).answer(turn)
     if follow_up is not None:
         return ActionNoExactAnswer(follow_up.topic or last_entry(turn).topic, follow_up).answer(turn)
@@ -248,6 +263,23 @@ def answer_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
         return None
     follow_up = match_follow_up(knowledge, before, turn.text, last)
     return ActionKnowledge(follow_up.entry).answer(turn) if follow_up.answered else None
+
+
+def honest_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
+    """The honest reply for a short follow-up that no entry answers ("iurannye brp?" after "sy mau
+    kerja ke malaysia jadi tki..."), naming the topic of the question before it, with the entries
+    closest to the whole exchange as "did you mean ...?" buttons; None when the question before
+    has no topic of the knowledge base (then "how many of what?" is the right question back)."""
+    before = previous_question(turn)
+    if not before or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    knowledge = get_knowledge()
+    match = knowledge.match(before)
+    topic = match.entry.topic if match.answered else match.topic
+    if topic not in knowledge.topics:
+        return None
+    follow_up = match_follow_up(knowledge, before, turn.text, match.entry)
+    return ActionNoExactAnswer(topic, follow_up).answer(turn)
 
 
 def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:

@@ -10,7 +10,7 @@ from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
 from actions.faq import (FOLLOW_UP_MAX_WORDS, UNSURE_CONFIDENCE, answer_follow_up_of_question,
-                         has_follow_up_answer, intent_confidence)
+                         has_follow_up_answer, honest_follow_up_of_question, intent_confidence)
 from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
@@ -53,7 +53,8 @@ def named_topic(turn: Turn) -> Optional[str]:
 
 class ActionHowMany(BotAction):
     """'How many?' answered for the topic the message names, else the topic of the conversation
-    (an FAQ answer with amounts is given again), or a question back."""
+    (an FAQ answer with amounts is given again), else the entry that answers it with the question
+    before, else the honest reply on that question's topic, or a question back."""
 
     action_name = "action_how_many"
     intents = ("ask_how_many",)
@@ -70,9 +71,10 @@ class ActionHowMany(BotAction):
         answer = COUNT_ANSWERS.get(topic)
         if answer:
             return answer().respond(turn)
-        answered = answer_follow_up_of_question(turn)
-        if answered is not None:
-            return answered
+        for follow_up in (answer_follow_up_of_question, honest_follow_up_of_question):
+            answered = follow_up(turn)
+            if answered is not None:
+                return answered
         buttons = [{"title": turn.render(title), "payload": payload} for title, payload in COUNT_MENU]
         turn.say("how_many_which", buttons=buttons)
         return []
