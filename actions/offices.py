@@ -300,10 +300,25 @@ class ActionNearestOffice(BotAction):
     topic = "offices"
 
     def topic_of(self, turn: Turn) -> Optional[str]:
-        """'plkk' when a place or location is answered with PLKK facilities (plkk_answers)."""
-        if plkk_answers(turn, explicit_request=turn.intent == "ask_nearest_office"):
+        """'plkk' when a place or location is answered with PLKK facilities (plkk_answers) or
+        follows a PLKK answer without the facility list (place_after_plkk_without_list)."""
+        if plkk_answers(turn, explicit_request=turn.intent == "ask_nearest_office") \
+                or place_after_plkk_without_list(turn):
             return "plkk"
         return self.topic
 
     def respond(self, turn: Turn) -> List[EventType]:
+        if place_after_plkk_without_list(turn):
+            from actions.plkk import answer_without_list  # actions.plkk imports this module
+
+            answer_without_list(turn)
         return answer_nearest_office(turn, explicit_request=turn.intent == "ask_nearest_office")
+
+
+def place_after_plkk_without_list(turn: Turn) -> bool:
+    """A place given after a PLKK answer ("yg di <kabupaten> ade ke?", "any in <town>?") while
+    the facts file lists no facilities: the bot first says it has no verified names yet and where
+    to find one (plkk_find), then gives the nearest office, instead of the office alone as if the
+    question were about offices."""
+    return turn.intent == "inform_place" and turn.tracker.get_slot("topic") == "plkk" \
+        and not turn.facts["plkk"]["facilities"]

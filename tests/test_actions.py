@@ -92,6 +92,27 @@ def test_nearest_office_in_english():
     assert "the nearest BPJS Ketenagakerjaan office is the Sintang branch office" in text
 
 
+@pytest.mark.parametrize("message, lang_text, office", [
+    ("yg di ketapang ade ke?", "Daftar nama fasilitas", "Kantor Cabang Ketapang"),
+    ("any in singkawang?", "I do not have a verified list", "the Singkawang branch office"),
+])
+def test_a_place_after_a_plkk_answer_without_the_list_says_so_then_gives_the_office(
+        message, lang_text, office):
+    """The facts file lists no facilities: not the office alone as if asked for one, but that no
+    verified names are there yet (with the counts, from the facts file), then the office."""
+    from actions.facts import get_facts
+
+    plkk = get_facts()["plkk"]
+    assert not plkk["facilities"]
+    messages, slots = run_action(ActionNearestOffice(), message, intent="inform_place", topic="plkk")
+    text = "\n".join(m["text"] for m in messages)
+    assert lang_text in messages[0]["text"] and office in text
+    assert str(plkk["total"]) in messages[0]["text"]
+    assert slots["topic"] == "plkk"  # the next place is read in the PLKK conversation too
+    after_offices = reply_text(ActionNearestOffice(), message, intent="inform_place", topic="offices")
+    assert lang_text not in after_offices and office in after_offices
+
+
 def test_plkk_definition():
     text = reply_text(ActionPlkkDefinition(), "apa itu plkk")
     assert "PLKK (Pusat Layanan Kecelakaan Kerja) adalah fasilitas kesehatan" in text

@@ -132,9 +132,10 @@ ANSWERS = {
     ),
     "ask_migrant_worker": (
         ("sy TKI mau kerja ke malaysia, bs jd peserta bpjs tk ga?",
-         ["pekerja migran Indonesia", "belum ada di data saya", "175", "sebelum berangkat"]),
+         ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "sebelum berangkat"]),
         ("I am going to work in Malaysia, can a migrant worker join?",
-         ["Indonesian migrant worker", "I do not have its benefits", "175", "before you leave"]),
+         ["Indonesian migrant worker", "how much is the PMI contribution?", "175",
+          "before you leave"]),
     ),
     "ask_jmo_password": (
         ("lupa password jmo gmn",
@@ -1097,3 +1098,18 @@ def test_a_tie_between_two_agreeing_bsu_intents_is_answered():
 def test_other_fallbacks_stay_not_understood(ranking):
     text, _ = _fallback_with_ranking("who was eligible for the BSU in 2025?", ranking)
     assert "did not understand" in text
+
+
+@pytest.mark.parametrize("message", ["sy TKI mau kerja ke malaysia, bs jd peserta bpjs tk ga?",
+                                     "I am going to work in Malaysia, can a migrant worker join?"])
+def test_the_migrant_worker_answer_suggests_questions_the_knowledge_base_answers(message):
+    """The migrant-worker answer asks for one question at a time with examples: each example is
+    answered by a PMI entry of the knowledge base (not "not in my data" while it is)."""
+    from actions.knowledge import get_knowledge
+
+    text = answer(message, "ask_migrant_worker")
+    examples = re.findall(r'"([^"]+\?)"', text)
+    assert len(examples) == 2, text
+    for example in examples:
+        match = get_knowledge().match(example)
+        assert match.answered and match.entry.topic == "pmi", (example, match.entry.id)

@@ -76,6 +76,9 @@ CONVERSATIONS = [
         ("bsu 2022 brp?", ["BSU 2022", "Rp600.000"]),
         ("kalau 2023?", ["Tidak ada BSU pada 2023"]),
         ("trus yg thn 2025?", ["BSU 2025", "Permenaker 5/2025"])]),
+    ("plkk, then a place", [
+        ("plkk tu ape bah?", ["Pusat Layanan Kecelakaan Kerja"]),
+        ("yg di ketapang ade ke?", ["Daftar nama fasilitas PLKK", "Kantor Cabang Ketapang"])]),
     ("plkk in english, then a count in few words", [
         ("what is PLKK", ["Pusat Layanan Kecelakaan Kerja"]),
         ("total di kalbar?", ["79 fasilitas kesehatan", PLKK_TYPES_ID])]),
