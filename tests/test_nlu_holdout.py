@@ -68,6 +68,14 @@ def holdout_en_fresh():
     return evaluate.load_holdout(evaluate.HOLDOUT_EN_FRESH)
 
 
+@pytest.fixture(scope="module")
+def holdout_en_fresh2():
+    """The second fresh English holdout: written like the fifth, by another helper, before the
+    model trained with that day's second round of English examples was measured on it (that round
+    was not kept, docs/nlu.md); only its figures are read."""
+    return evaluate.load_holdout(evaluate.HOLDOUT_EN_FRESH2)
+
+
 def test_every_domain_intent_is_in_a_holdout(holdout, holdout_near, holdout_fresh):
     counts = Counter(e.intent for e in holdout + holdout_near + holdout_fresh)
     assert set(counts) == set(DOMAIN_INTENTS)
@@ -129,6 +137,20 @@ def test_fresh_english_holdout_is_large_fresh_english_and_broad(
     assert not [t for t, n in every.items() if n > 1]
 
 
+def test_second_fresh_english_holdout_is_large_fresh_english_and_covers_every_intent(
+        holdout, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh, holdout_en_fresh2):
+    assert len(holdout_en_fresh2) >= 200
+    assert {e.intent for e in holdout_en_fresh2} == set(DOMAIN_INTENTS)
+    assert all(e.lang == "en" for e in holdout_en_fresh2)
+    examples, entries = evaluate.training_texts()
+    texts = [e.text for e in holdout_en_fresh2]
+    assert not evaluate.exact_copies(texts, examples, entries)
+    assert not evaluate.near_copies(texts, examples)
+    every = Counter(evaluate.normalise(e.text) for e in holdout + holdout_near + holdout_fresh
+                    + holdout_en + holdout_en_fresh + holdout_en_fresh2)
+    assert not [t for t, n in every.items() if n > 1]
+
+
 def test_holdout_has_place_entities_and_no_repeats(holdout):
     assert sum(len(e.places) for e in holdout) >= 40
     texts = Counter(evaluate.normalise(e.text) for e in holdout)
@@ -185,6 +207,9 @@ REGRESSION_FLOORS_NEAR = {
     # wrong-topic rate 0.043; the issue's target (within 3 points of the Indonesian messages,
     # about 0.97) is not reached yet, and `make evaluate` reports the gap
     "english_fresh": {"intent_accuracy": (0.85, "min"), "wrong_topic_rate": (0.06, "max")},
+    # the second fresh English holdout (tests/nlu_holdout_en3.yml), measured 2026-12-04 with the
+    # model of that day: accuracy 0.916, wrong-topic rate 0.015
+    "english_fresh2": {"intent_accuracy": (0.90, "min"), "wrong_topic_rate": (0.03, "max")},
 }
 
 
@@ -200,16 +225,21 @@ def test_the_model_stays_above_its_regression_floor(measured, metric):
                    f"worst errors:\n{errors}"
 
 
-@pytest.fixture(scope="module", params=["second", "third", "english", "english_fresh"])
-def measured_near(request, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh):
-    """The second, third and both English holdouts' figures, parsed in-process as the bot does."""
+@pytest.fixture(scope="module",
+                params=["second", "third", "english", "english_fresh", "english_fresh2"])
+def measured_near(request, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh,
+                  holdout_en_fresh2):
+    """The second, third and the three English holdouts' figures, parsed in-process as the bot
+    does."""
     examples = {"second": holdout_near, "third": holdout_fresh, "english": holdout_en,
-                "english_fresh": holdout_en_fresh}[request.param]
+                "english_fresh": holdout_en_fresh,
+                "english_fresh2": holdout_en_fresh2}[request.param]
     predictions = asyncio.run(evaluate.predict(evaluate.MODEL, [e.text for e in examples]))
     metrics = dict(evaluate.score(examples, predictions),
                    wrong_topic_rate=evaluate.wrong_topic_rate(examples, predictions))
-    # the fresh English holdout's messages are never shown (evaluate.BLIND_HOLDOUTS)
-    worst = [] if request.param == "english_fresh" else evaluate.worst_errors(examples, predictions)
+    # the fresh English holdouts' messages are never shown (evaluate.BLIND_HOLDOUTS)
+    worst = [] if request.param.startswith("english_fresh") \
+        else evaluate.worst_errors(examples, predictions)
     return request.param, metrics, worst
 
 
