@@ -126,17 +126,29 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
     return dataclasses.replace(match, answered=answered)
 
 
-def answers_follow_up_alone(knowledge: Knowledge, match: Match, last: Optional[Entry],
+def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Optional[str],
                             text: str) -> bool:
-    """Whether `match`, the entry that answers a follow-up `text` read alone (after the
-    follow-up reading found none), may stand: not when it is of another programme than the last
-    answer `last` and the follow-up names none ("bisa diwakilin ga" after the JHT claim documents
-    must not get the JP claim, whose examples say "diwakilin"); then the honest reply."""
+    """Whether `match`, the entry that answers a short message `text` read alone (a follow-up
+    whose follow-up reading found none), may stand after a question on `last_topic` (None: no
+    such question): not when it is of another programme and the message names none ("bisa
+    diwakilin ga" after the JHT claim documents must not get the JP claim, whose examples say
+    "diwakilin"); then the honest reply."""
     if not match.answered:
         return False
     topic = match.entry.topic
-    return last is None or topic == last.topic or topic not in PROGRAMME_TOPICS \
-        or bool(knowledge.named_topic(text))
+    return last_topic is None or topic == last_topic or topic not in PROGRAMME_TOPICS \
+        or last_topic not in PROGRAMME_TOPICS or bool(knowledge.named_topic(text))
+
+
+def topic_before(turn: Turn) -> Optional[str]:
+    """The knowledge topic of the question before a short message (at most FOLLOW_UP_MAX_WORDS
+    words): the topic of the entry that answers it, else the topic it is recognised to be about;
+    None for a longer message, without a question before, or when that question has no topic."""
+    before = previous_question(turn)
+    if not before or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    match = get_knowledge().match(before)
+    return match.entry.topic if match.answered else match.topic
 
 
 def names_programme(knowledge: Knowledge, text: str, topic: str) -> bool:
@@ -233,11 +245,13 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
         return ActionKnowledge(follow_up.entry).answer(turn)
     knowledge = get_knowledge()
     match = knowledge.match(turn.text)
-    if match.answered and (follow_up is None
-                           or answers_follow_up_alone(knowledge, match, last_entry(turn), turn.text)):
+    last_topic = last_entry(turn).topic if follow_up is not None else topic_before(turn)
+    if answers_follow_up_alone(knowledge, match, last_topic, turn.text):
         return ActionKnowledge(match.entry).answer(turn)
     if follow_up is not None:
-        return ActionNoExactAnswer(follow_up.topic or last_entry(turn).topic, follow_up).answer(turn)
+        return ActionNoExactAnswer(follow_up.topic or last_topic, follow_up).answer(turn)
+    if match.answered:  # another programme's entry after a question on this one
+        return [SlotSet("topic", None)] + ActionNoExactAnswer(last_topic, match).answer(turn)
     if match.topic:
         return [SlotSet("topic", None)] + ActionNoExactAnswer(match.topic, match).answer(turn)
     return None

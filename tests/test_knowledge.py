@@ -538,7 +538,7 @@ def follow_up_figures(kb):
         match = faq.match_follow_up(kb, before, text, last)
         if not match.answered:
             alone = kb.match(text)
-            match = alone if faq.answers_follow_up_alone(kb, alone, last, text) else match
+            match = alone if faq.answers_follow_up_alone(kb, alone, last.topic, text) else match
         got = match.entry.id if match.answered else None
         right += bool(expected) and got in expected
         wrong += got is not None and got not in expected
@@ -554,10 +554,12 @@ def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     assert right >= 22 and wrong <= 2 and honest >= 2, (right, wrong, honest)
 
 
-def test_a_follow_up_read_alone_never_gets_another_programme_it_does_not_name(kb):
-    """'bisa diwakilin ga' after the JHT claim documents: not the JP claim (whose examples say
-    "diwakilin"), although that entry answers the message alone; the JHT proxy entry or the honest
-    reply on JHT."""
+@pytest.mark.parametrize("knowledge_answer_before", [True, False])
+def test_a_follow_up_read_alone_never_gets_another_programme_it_does_not_name(
+        kb, knowledge_answer_before):
+    """'bisa diwakilin ga' after the JHT claim documents (a knowledge answer, or the intent's own
+    answer): not the JP claim (whose examples say "diwakilin"), although that entry answers the
+    message alone; the JHT proxy entry or the honest reply on JHT."""
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
@@ -568,10 +570,11 @@ def test_a_follow_up_read_alone_never_gets_another_programme_it_does_not_name(kb
     last = kb.match(before).entry
     alone = kb.match(text)
     assert last.topic == "jht" and alone.answered and alone.entry.topic == "jp"
-    assert not faq.answers_follow_up_alone(kb, alone, last, text)
-    assert faq.answers_follow_up_alone(kb, kb.match("klaim jp bisa diwakilin ga"), last,
+    assert not faq.answers_follow_up_alone(kb, alone, last.topic, text)
+    assert faq.answers_follow_up_alone(kb, kb.match("klaim jp bisa diwakilin ga"), last.topic,
                                        "klaim jp bisa diwakilin ga")
-    tracker = make_tracker(text, "nlu_fallback", topic=f"{faq.TOPIC_PREFIX}{last.id}")
+    topic = f"{faq.TOPIC_PREFIX}{last.id}" if knowledge_answer_before else "ask_jht_documents"
+    tracker = make_tracker(text, "nlu_fallback", topic=topic)
     tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionFallback().run(dispatcher, tracker, {}))

@@ -240,11 +240,12 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
      "how do I register myself as a BPJS Ketenagakerjaan participant in the JMO app?",
      ["NIK, name, email and phone number", "codes sent by email and SMS"], ["IDR 16,800"]),
     ("ask_migrant_worker", "sy mau jadi pekerja migran ke brunei, ada kepesertaan bpjs tk nya kah",
-     ["pekerja migran Indonesia", "belum ada di data saya", "175", "sebelum berangkat"],
-     ["Rp16.800"]),
+     ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "sebelum berangkat"],
+     ["Rp16.800", "belum ada di data saya"]),
     ("ask_migrant_worker",
      "is there BPJS Ketenagakerjaan membership for Indonesian migrant workers",
-     ["Indonesian migrant workers", "not have its benefits", "175"], ["IDR 16,800"]),
+     ["Indonesian migrant workers", "how much is the PMI contribution?", "175"],
+     ["IDR 16,800", "not have its benefits"]),
     # JMO account trouble
     ("ask_jmo_password", "kamek lupa password jmo bah, ape carenye",
      ['"Lupa password"', "email dan nomor KPJ", "password baru"], ["Lupa akun"]),
@@ -459,7 +460,7 @@ FOLLOW_UPS = [
          ["ask_jht_documents"])]),
     ("migrant, then informal worker", [
         ("pekerja migran bisa ikut bpjs tk?",
-         ["pekerja migran Indonesia", "belum ada di data saya"],
+         ["pekerja migran Indonesia", "iuran PMI berapa?"],
          ["ask_migrant_worker"]),
         ("kalau pekerja informal iurannya brp", ["Rp16.800", "Rp36.800"], ["ask_bpu"])]),
     ("jht in english, then 'part of it'", [
