@@ -108,47 +108,38 @@ def test_third_holdout_is_fresh_and_covers_every_intent(holdout, holdout_near, h
     assert not [t for t, n in every.items() if n > 1]
 
 
-def test_english_holdout_is_large_fresh_english_and_covers_every_intent(
-        holdout, holdout_near, holdout_fresh, holdout_en):
-    assert len(holdout_en) >= 150
-    assert {e.intent for e in holdout_en} == set(DOMAIN_INTENTS)
-    assert all(e.lang == "en" for e in holdout_en)
+def assert_fresh_english(new, earlier, min_messages: int, min_intents: int) -> None:
+    """An English holdout `new`: at least `min_messages` English messages over at least
+    `min_intents` of the domain's intents, none equal or close to a training example, none
+    repeated within it or in the `earlier` holdouts."""
+    assert len(new) >= min_messages
+    assert {e.intent for e in new} <= set(DOMAIN_INTENTS)
+    assert len({e.intent for e in new}) >= min_intents
+    assert all(e.lang == "en" for e in new)
     examples, entries = evaluate.training_texts()
-    texts = [e.text for e in holdout_en]
+    texts = [e.text for e in new]
     assert not evaluate.exact_copies(texts, examples, entries)
     assert not evaluate.near_copies(texts, examples)
-    every = Counter(evaluate.normalise(e.text)
-                    for e in holdout + holdout_near + holdout_fresh + holdout_en)
+    every = Counter(evaluate.normalise(e.text) for e in earlier + new)
     assert not [t for t, n in every.items() if n > 1]
+
+
+def test_english_holdout_is_large_fresh_english_and_covers_every_intent(
+        holdout, holdout_near, holdout_fresh, holdout_en):
+    assert_fresh_english(holdout_en, holdout + holdout_near + holdout_fresh, 150,
+                         len(DOMAIN_INTENTS))
 
 
 def test_fresh_english_holdout_is_large_fresh_english_and_broad(
         holdout, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh):
-    assert len(holdout_en_fresh) >= 200
-    assert {e.intent for e in holdout_en_fresh} <= set(DOMAIN_INTENTS)
-    assert len({e.intent for e in holdout_en_fresh}) >= 45
-    assert all(e.lang == "en" for e in holdout_en_fresh)
-    examples, entries = evaluate.training_texts()
-    texts = [e.text for e in holdout_en_fresh]
-    assert not evaluate.exact_copies(texts, examples, entries)
-    assert not evaluate.near_copies(texts, examples)
-    every = Counter(evaluate.normalise(e.text) for e in
-                    holdout + holdout_near + holdout_fresh + holdout_en + holdout_en_fresh)
-    assert not [t for t, n in every.items() if n > 1]
+    assert_fresh_english(holdout_en_fresh, holdout + holdout_near + holdout_fresh + holdout_en,
+                         200, 45)
 
 
 def test_second_fresh_english_holdout_is_large_fresh_english_and_covers_every_intent(
         holdout, holdout_near, holdout_fresh, holdout_en, holdout_en_fresh, holdout_en_fresh2):
-    assert len(holdout_en_fresh2) >= 200
-    assert {e.intent for e in holdout_en_fresh2} == set(DOMAIN_INTENTS)
-    assert all(e.lang == "en" for e in holdout_en_fresh2)
-    examples, entries = evaluate.training_texts()
-    texts = [e.text for e in holdout_en_fresh2]
-    assert not evaluate.exact_copies(texts, examples, entries)
-    assert not evaluate.near_copies(texts, examples)
-    every = Counter(evaluate.normalise(e.text) for e in holdout + holdout_near + holdout_fresh
-                    + holdout_en + holdout_en_fresh + holdout_en_fresh2)
-    assert not [t for t, n in every.items() if n > 1]
+    assert_fresh_english(holdout_en_fresh2, holdout + holdout_near + holdout_fresh + holdout_en
+                         + holdout_en_fresh, 200, len(DOMAIN_INTENTS))
 
 
 def test_holdout_has_place_entities_and_no_repeats(holdout):
