@@ -16,6 +16,7 @@
 """
 
 import dataclasses
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import EventType, SlotSet
@@ -59,6 +60,14 @@ KNOWLEDGE_WHEN_UNSURE_INTENTS = {
     "ask_coverage", "ask_jkk", "ask_bpu", "ask_jmo", "ask_bsu", "ask_contact", "ask_jmo_face",
     "ask_jmo_phone", "ask_plkk_definition", "ask_plkk_treatment", "ask_bpjs_kesehatan"}
 UNSURE_CONFIDENCE = 0.60
+# Intents whose own answer does not state what these words ask: a message placed there that uses
+# one of them is answered by the entry that clearly answers it (as for KNOWLEDGE_FIRST_INTENTS),
+# however sure the model is ("iuran jkk brp ya" went to the JKK benefits at 0.85; the JKK
+# contribution rates by risk level are an entry).
+BEYOND_THE_INTENT_ANSWER = {
+    "ask_jkk": re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent)\b",
+                          re.IGNORECASE),
+}
 # Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?", "klo yg
 # BPU?"): those above, "how many" questions, a place.
 FOLLOW_UP_INTENTS = KNOWLEDGE_FIRST_INTENTS | UNPLACED_INTENTS | {"ask_how_many", "inform_place"}
@@ -348,7 +357,8 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     """The entry whose title the message is (a tapped "did you mean ...?" button); else, for a
     message the model placed (the fallback actions call answer_unplaced for the rest): the entry
     that answers exactly that question when the intent is one of KNOWLEDGE_FIRST_INTENTS (or of
-    KNOWLEDGE_WHEN_UNSURE_INTENTS placed with a low confidence), else the answer to a follow-up of
+    KNOWLEDGE_WHEN_UNSURE_INTENTS placed with a low confidence or asking what its answer does not
+    say, BEYOND_THE_INTENT_ANSWER), else the answer to a follow-up of
     the last knowledge answer of an intent of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?"), else
     None to let `action` answer."""
     if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)):
@@ -359,8 +369,10 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     if turn.intent in UNPLACED_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
         return None
     knowledge = get_knowledge()
+    beyond = BEYOND_THE_INTENT_ANSWER.get(turn.intent)
+    asks_beyond = bool(beyond and beyond.search(turn.text))
     unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
-        and intent_confidence(turn) < UNSURE_CONFIDENCE
+        and (intent_confidence(turn) < UNSURE_CONFIDENCE or asks_beyond)
     if turn.intent not in FOLLOW_UP_INTENTS and not unsure:
         return None
     match = None  # the message alone, matched once when needed

@@ -699,3 +699,19 @@ def test_an_unsure_intent_gives_way_to_the_entry_that_clearly_answers(confidence
     text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
     assert ("(Sumber: FAQ resmi" in text) == knowledge_answer, text
     assert ("risiko sangat rendah" in text) == knowledge_answer, text
+
+
+@pytest.mark.parametrize("message, lang", [("iuran jkk brp ya", "id"),
+                                           ("what is the JKK contribution rate?", "en")])
+def test_a_contribution_question_placed_surely_on_jkk_gets_the_rate_entry(kb, message, lang):
+    """The model is sure it is the JKK intent (0.99 here, 0.85 live), whose own answer lists the
+    benefits and no contribution: the entry with the rates by risk level answers instead."""
+    from actions.answers import ActionAnswer
+
+    entry = kb.match(message).entry
+    assert entry.id == "pu_jkk_contribution_rate"
+    text = reply(message, "ask_jkk", ActionAnswer())
+    assert knowledge.render_answer(entry, lang, get_facts())[:60] in text, text
+    # a benefits question keeps the intent's own answer
+    benefits = reply("kecelakaan kerja dapet manfaat apa aja", "ask_jkk", ActionAnswer())
+    assert "(Sumber: FAQ resmi" not in benefits, benefits

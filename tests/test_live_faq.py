@@ -211,6 +211,9 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_jkk", "kecelakaan kerja biaya rumah sakitnya ditanggung sampai berapa",
      ["PP 82/2019", "sampai sembuh", "tanpa batas biaya", "Rp5 juta lewat darat",
       "Rp2 juta lewat laut", "Rp10 juta lewat udara", "12 bulan", "Rp20 juta"], []),
+    # a contribution question the model puts on the JKK intent, surely: the rates entry
+    ("ask_jkk", "iuran jkk brp ya", ["risiko sangat rendah: 0,24%", "risiko sangat tinggi: 1,74%",
+                                     "(Sumber: FAQ resmi"], ["PP 82/2019"]),
     ("ask_jkk", "what does the work accident insurance JKK cover",
      ["PP 82/2019", "until you recover", "no cost ceiling", "IDR 5 million by land",
       "IDR 10 million by air", "12 months"], []),
