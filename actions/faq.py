@@ -76,6 +76,9 @@ FOLLOW_UP_INTENTS = KNOWLEDGE_FIRST_INTENTS | UNPLACED_INTENTS | {"ask_how_many"
 HONEST_FOLLOW_UP_INTENTS = UNPLACED_INTENTS | {"ask_requirements", "ask_how_many"}
 # A follow-up is short: at most this many words.
 FOLLOW_UP_MAX_WORDS = 6
+# A follow-up of an intent's answer leans on the latest of this many messages before it that has
+# a topic (topical_question_before).
+QUESTIONS_BACK = 3
 # A follow-up's entry must be among this many closest entries of the whole exchange (question
 # before and follow-up read as one message), the last answer left out (`match_follow_up`).
 FOLLOW_UP_AGREEMENT = 3
@@ -150,14 +153,10 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
 
 
 def topic_before(turn: Turn) -> Optional[str]:
-    """The knowledge topic of the question before a short message (at most FOLLOW_UP_MAX_WORDS
-    words): the topic of the entry that answers it, else the topic it is recognised to be about;
-    None for a longer message, without a question before, or when that question has no topic."""
-    before = previous_question(turn)
-    if not before or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
-        return None
-    match = get_knowledge().match(before)
-    return match.entry.topic if match.answered else match.topic
+    """The knowledge topic of the question a short message follows (topical_question_before), or
+    None."""
+    found = topical_question_before(turn)
+    return found[1].topic if found else None
 
 
 def names_programme(knowledge: Knowledge, text: str, topic: str) -> bool:
@@ -272,37 +271,56 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
 REQUIREMENTS_BY_KNOWLEDGE_TOPIC = {"jht": "ask_jht_documents"}
 
 
+def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
+    """(question, entry) of the latest question before this short one (at most
+    FOLLOW_UP_MAX_WORDS words) that the knowledge base answers or knows the topic of: the clause
+    before it in the same message, else one of the user's QUESTIONS_BACK messages before it, the
+    latest first ("brp lama cairnya?" after "syaratnya apa?" after "sy mau klaim jht gmn
+    caranya" leans on the JHT claim, not on the topicless "syaratnya apa?"). The entry is the one
+    that answers it, else the closest of its topic. None when there is no such question."""
+    if len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    if turn.before:
+        questions = [turn.before]
+    else:
+        texts = [e.get("text") or "" for e in turn.tracker.events if e.get("event") == "user"]
+        questions = texts[-1 - QUESTIONS_BACK:-1][::-1]
+    knowledge = get_knowledge()
+    for question in questions:
+        match = knowledge.match(question)
+        if match.answered:
+            return question, match.entry
+        if match.topic in knowledge.topics:
+            return question, next((entry for entry, _ in match.ranked if entry.topic == match.topic),
+                                  match.entry)
+    return None
+
+
 def answer_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
     """The knowledge entry that answers a short follow-up ("iurannya brp?") read with the question
-    before it, when the answer before was an intent's own (not a knowledge answer) that has
-    nothing more on it ("daftar bpu gmn" answered by the registration steps); None when no entry
-    clearly does."""
-    before = previous_question(turn)
-    if not before or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+    before it (topical_question_before), when the answer before was an intent's own (not a
+    knowledge answer) that has nothing more on it ("daftar bpu gmn" answered by the registration
+    steps); None when no entry clearly does."""
+    found = topical_question_before(turn)
+    if found is None:
         return None
-    knowledge = get_knowledge()
-    last = knowledge.match(before).entry
-    if last is None or last.topic not in knowledge.topics:
-        return None
-    follow_up = match_follow_up(knowledge, before, turn.text, last)
+    before, last = found
+    follow_up = match_follow_up(get_knowledge(), before, turn.text, last)
     return ActionKnowledge(follow_up.entry).answer(turn) if follow_up.answered else None
 
 
 def honest_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
     """The honest reply for a short follow-up that no entry answers ("iurannye brp?" after "sy mau
-    kerja ke malaysia jadi tki..."), naming the topic of the question before it, with the entries
-    closest to the whole exchange as "did you mean ...?" buttons; None when the question before
-    has no topic of the knowledge base (then "how many of what?" is the right question back)."""
-    before = previous_question(turn)
-    if not before or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+    kerja ke malaysia jadi tki..."), naming the topic of the question before it
+    (topical_question_before), with the entries closest to the whole exchange as "did you mean
+    ...?" buttons; None when no question before has a topic of the knowledge base (then "how many
+    of what?" is the right question back)."""
+    found = topical_question_before(turn)
+    if found is None:
         return None
-    knowledge = get_knowledge()
-    match = knowledge.match(before)
-    topic = match.entry.topic if match.answered else match.topic
-    if topic not in knowledge.topics:
-        return None
-    follow_up = match_follow_up(knowledge, before, turn.text, match.entry)
-    return ActionNoExactAnswer(topic, follow_up).answer(turn)
+    before, last = found
+    follow_up = match_follow_up(get_knowledge(), before, turn.text, last)
+    return ActionNoExactAnswer(last.topic, follow_up).answer(turn)
 
 
 def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:

@@ -488,6 +488,27 @@ def test_how_much_that_no_entry_answers_gets_the_honest_reply_on_the_topic_befor
     assert "175" in text and ("jumlah apa" not in text and "of what" not in text), text
 
 
+def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_one(kb):
+    """'brp lama cairnya?' after 'syaratnya apa?' after a JHT claim question: the JHT processing
+    time, not the closest entry to 'syaratnya apa?' alone (the JP processing time)."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.followup import ActionHowMany
+    from conftest import make_tracker
+
+    tracker = make_tracker("brp lama cairnya?", "ask_how_many", topic="ask_jht_documents")
+    for before in ("sy mau klaim jht gmn caranya", "syaratnya apa?"):
+        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionHowMany().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    expected = kb.match("jht cair brp lama").entry
+    assert expected.topic == "jht"
+    assert faq.render_answer(expected, "id", get_facts())[:50] in text, text
+
+
 def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
     text = how_many_after("halo selamat pagi", "ada berapa?", None)
     assert "Maksud Anda jumlah apa?" in text, text
