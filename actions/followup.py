@@ -5,7 +5,8 @@ from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
-from actions.answers import AMOUNTS_BY_TOPIC, ActionAnswer, amounts_answer, requirements_answer
+from actions.answers import (AMOUNTS_BY_TOPIC, REQUIREMENTS_BY_TOPIC, ActionAnswer, amounts_answer,
+                             requirements_answer)
 from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
@@ -114,7 +115,9 @@ REQUIREMENT_ANSWERS = {
 
 class ActionRequirements(BotAction):
     """'What are the requirements?' answered for the topic of the conversation (an FAQ topic:
-    actions/answers.py), else the menu."""
+    actions/answers.py, the knowledge entry that answers it with the question before when that
+    topic has no requirements answer of its own), else for the question before (the entry, or
+    the honest reply on its topic), else the menu."""
 
     action_name = "action_requirements"
     intents = ("ask_requirements",)
@@ -127,7 +130,16 @@ class ActionRequirements(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        knowledge_first = topic not in REQUIREMENT_ANSWERS and (
+            topic not in ActionAnswer.intents or topic not in REQUIREMENTS_BY_TOPIC)
+        if knowledge_first:
+            # no requirements answer of its own (the death benefit, or no topic): the entry that
+            # answers "syaratnya?" with the question before, else the honest reply on that
+            # question's topic with the close entries as buttons, before "not in my data"
+            for follow_up in (answer_follow_up_of_question, honest_follow_up_of_question):
+                answered = follow_up(turn)
+                if answered is not None:
+                    return answered
         if requirements_answer(turn, topic):
             return []
-        answer = REQUIREMENT_ANSWERS.get(topic, ActionHelp)
-        return answer().respond(turn)
+        return REQUIREMENT_ANSWERS.get(topic, ActionHelp)().respond(turn)

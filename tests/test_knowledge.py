@@ -509,6 +509,55 @@ def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_o
     assert faq.render_answer(expected, "id", get_facts())[:50] in text, text
 
 
+def requirements_reply(history: list, follow_up: str, topic) -> str:
+    """The reply of ActionRequirements to `follow_up` after the user messages `history`."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.followup import ActionRequirements
+    from conftest import make_tracker
+
+    tracker = make_tracker(follow_up, "ask_requirements", topic=topic)
+    for before in history:
+        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def test_requirements_after_an_honest_reply_lean_on_the_question_before(kb):
+    """'syaratnya apa?' after the honest reply to a JKP question (topic slot cleared): the JKP
+    requirements entry, not the help menu."""
+    text = requirements_reply(["apa itu jkp? sy kena phk"], "syaratnya apa?", None)
+    entry = kb.by_id["jkp_claim_requirements"]
+    assert faq.render_answer(entry, "id", get_facts())[:50] in text, text
+
+
+def test_requirements_after_the_death_benefit_name_the_topic_and_offer_the_documents(kb):
+    """The death benefit has no requirements intent: not "not in my data" while the knowledge
+    base has the JKM claim documents, but the honest reply on JKM with that entry as a button
+    (the match is close to two entries of documents), or the entry itself."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.followup import ActionRequirements
+    from conftest import make_tracker
+
+    tracker = make_tracker("dokumennya?", "ask_requirements", topic="ask_death_benefit")
+    for before in ("suami sy meninggal minggu lalu, dia peserta. kami dapat apa?", "brp?"):
+        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
+    texts = " ".join(m.get("text") or "" for m in dispatcher.messages)
+    buttons = [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    documents = kb.by_id["jkm_claim_documents"]
+    assert "belum ada di data saya" not in texts, texts
+    assert documents.title["id"] in buttons \
+        or faq.render_answer(documents, "id", get_facts())[:50] in texts, (texts, buttons)
+
+
 def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
     text = how_many_after("halo selamat pagi", "ada berapa?", None)
     assert "Maksud Anda jumlah apa?" in text, text
