@@ -55,7 +55,8 @@ def named_topic(turn: Turn) -> Optional[str]:
 class ActionHowMany(BotAction):
     """'How many?' answered for the topic the message names, else the topic of the conversation
     (an FAQ answer with amounts is given again), else the entry that answers it with the question
-    before, else the honest reply on that question's topic, or a question back."""
+    before, or a question back (a question the user got no answer to, a busy reply, sets no topic:
+    tests/test_faults.py)."""
 
     action_name = "action_how_many"
     intents = ("ask_how_many",)
@@ -72,10 +73,9 @@ class ActionHowMany(BotAction):
         answer = COUNT_ANSWERS.get(topic)
         if answer:
             return answer().respond(turn)
-        for follow_up in (answer_follow_up_of_question, honest_follow_up_of_question):
-            answered = follow_up(turn)
-            if answered is not None:
-                return answered
+        answered = answer_follow_up_of_question(turn)
+        if answered is not None:
+            return answered
         buttons = [{"title": turn.render(title), "payload": payload} for title, payload in COUNT_MENU]
         turn.say("how_many_which", buttons=buttons)
         return []

@@ -471,23 +471,6 @@ def how_many_after(before: str, follow_up: str, topic) -> str:
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
-@pytest.mark.parametrize("before, follow_up, topic, lang", [
-    ("sy kecelakaan pas kerja di kebun sawit, biayanya ditanggung gak?", "brp?", None, "id"),
-    ("I want to work in Malaysia as a migrant worker, do I need to join BPJS TK?", "how much?",
-     "ask_migrant_worker", "en"),
-])
-def test_how_much_that_no_entry_answers_gets_the_honest_reply_on_the_topic_before(
-        kb, before, follow_up, topic, lang):
-    """Not "how many of what: offices, PLKK or BSU?" after a question on a topic of the knowledge
-    base: the honest reply naming that topic, with where to ask."""
-    match = kb.match(before)
-    expected_topic = match.entry.topic if match.answered else match.topic
-    assert expected_topic in kb.topics
-    text = how_many_after(before, follow_up, topic)
-    assert kb.topics[expected_topic].name[lang] in text, text
-    assert "175" in text and ("jumlah apa" not in text and "of what" not in text), text
-
-
 def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_one(kb):
     """'brp lama cairnya?' after 'syaratnya apa?' after a JHT claim question: the JHT processing
     time, not the closest entry to 'syaratnya apa?' alone (the JP processing time)."""
