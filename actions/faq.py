@@ -296,31 +296,21 @@ def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
     return None
 
 
-def answer_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
+def answer_follow_up_of_question(turn: Turn, honest: bool = False) -> Optional[List[EventType]]:
     """The knowledge entry that answers a short follow-up ("iurannya brp?") read with the question
     before it (topical_question_before), when the answer before was an intent's own (not a
     knowledge answer) that has nothing more on it ("daftar bpu gmn" answered by the registration
-    steps); None when no entry clearly does."""
+    steps). When no entry clearly does: with `honest`, the honest reply on that question's topic
+    with the entries closest to the whole exchange as "did you mean ...?" buttons, else None.
+    None too when no question before has a topic of the knowledge base."""
     found = topical_question_before(turn)
     if found is None:
         return None
     before, last = found
     follow_up = match_follow_up(get_knowledge(), before, turn.text, last)
-    return ActionKnowledge(follow_up.entry).answer(turn) if follow_up.answered else None
-
-
-def honest_follow_up_of_question(turn: Turn) -> Optional[List[EventType]]:
-    """The honest reply for a short follow-up that no entry answers ("iurannye brp?" after "sy mau
-    kerja ke malaysia jadi tki..."), naming the topic of the question before it
-    (topical_question_before), with the entries closest to the whole exchange as "did you mean
-    ...?" buttons; None when no question before has a topic of the knowledge base (then "how many
-    of what?" is the right question back)."""
-    found = topical_question_before(turn)
-    if found is None:
-        return None
-    before, last = found
-    follow_up = match_follow_up(get_knowledge(), before, turn.text, last)
-    return ActionNoExactAnswer(last.topic, follow_up).answer(turn)
+    if follow_up.answered:
+        return ActionKnowledge(follow_up.entry).answer(turn)
+    return ActionNoExactAnswer(last.topic, follow_up).answer(turn) if honest else None
 
 
 def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:

@@ -11,7 +11,7 @@ from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
 from actions.faq import (FOLLOW_UP_MAX_WORDS, UNSURE_CONFIDENCE, answer_follow_up_of_question,
-                         has_follow_up_answer, honest_follow_up_of_question, intent_confidence)
+                         has_follow_up_answer, intent_confidence)
 from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
@@ -136,10 +136,9 @@ class ActionRequirements(BotAction):
             # no requirements answer of its own (the death benefit, or no topic): the entry that
             # answers "syaratnya?" with the question before, else the honest reply on that
             # question's topic with the close entries as buttons, before "not in my data"
-            for follow_up in (answer_follow_up_of_question, honest_follow_up_of_question):
-                answered = follow_up(turn)
-                if answered is not None:
-                    return answered
+            answered = answer_follow_up_of_question(turn, honest=True)
+            if answered is not None:
+                return answered
         if requirements_answer(turn, topic):
             return []
         return REQUIREMENT_ANSWERS.get(topic, ActionHelp)().respond(turn)

@@ -455,64 +455,49 @@ def test_how_much_after_an_answer_without_amounts_reads_the_question_before(kb):
     assert text.startswith(faq.render_answer(bpu, "id", get_facts())[:40]), text
 
 
-def how_many_after(before: str, follow_up: str, topic) -> str:
-    """The reply of ActionHowMany to `follow_up` after the message `before` (topic slot `topic`)."""
+def follow_up_messages(action, intent: str, history: list, follow_up: str, topic) -> list:
+    """The messages `action` sends for `follow_up` (placed as `intent`, topic slot `topic`) after
+    the user messages `history`, oldest first."""
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
 
-    from actions.followup import ActionHowMany
     from conftest import make_tracker
 
-    tracker = make_tracker(follow_up, "ask_how_many", topic=topic)
-    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    tracker = make_tracker(follow_up, intent, topic=topic)
+    for before in history:
+        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionHowMany().run(dispatcher, tracker, {}))
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages
+
+
+def follow_up_text(action, intent: str, history: list, follow_up: str, topic) -> str:
+    """The text of follow_up_messages, one message a line."""
+    messages = follow_up_messages(action, intent, history, follow_up, topic)
+    return "\n".join(m.get("text") or "" for m in messages)
 
 
 def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_one(kb):
     """'brp lama cairnya?' after 'syaratnya apa?' after a JHT claim question: the JHT processing
     time, not the closest entry to 'syaratnya apa?' alone (the JP processing time)."""
-    import asyncio
-
-    from rasa_sdk.executor import CollectingDispatcher
-
     from actions.followup import ActionHowMany
-    from conftest import make_tracker
 
-    tracker = make_tracker("brp lama cairnya?", "ask_how_many", topic="ask_jht_documents")
-    for before in ("sy mau klaim jht gmn caranya", "syaratnya apa?"):
-        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionHowMany().run(dispatcher, tracker, {}))
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    text = follow_up_text(ActionHowMany(), "ask_how_many",
+                          ["sy mau klaim jht gmn caranya", "syaratnya apa?"], "brp lama cairnya?",
+                          "ask_jht_documents")
     expected = kb.match("jht cair brp lama").entry
     assert expected.topic == "jht"
     assert faq.render_answer(expected, "id", get_facts())[:50] in text, text
 
 
-def requirements_reply(history: list, follow_up: str, topic) -> str:
-    """The reply of ActionRequirements to `follow_up` after the user messages `history`."""
-    import asyncio
-
-    from rasa_sdk.executor import CollectingDispatcher
-
-    from actions.followup import ActionRequirements
-    from conftest import make_tracker
-
-    tracker = make_tracker(follow_up, "ask_requirements", topic=topic)
-    for before in history:
-        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
-
-
 def test_requirements_after_an_honest_reply_lean_on_the_question_before(kb):
     """'syaratnya apa?' after the honest reply to a JKP question (topic slot cleared): the JKP
     requirements entry, not the help menu."""
-    text = requirements_reply(["apa itu jkp? sy kena phk"], "syaratnya apa?", None)
+    from actions.followup import ActionRequirements
+
+    text = follow_up_text(ActionRequirements(), "ask_requirements", ["apa itu jkp? sy kena phk"],
+                          "syaratnya apa?", None)
     entry = kb.by_id["jkp_claim_requirements"]
     assert faq.render_answer(entry, "id", get_facts())[:50] in text, text
 
@@ -521,20 +506,14 @@ def test_requirements_after_the_death_benefit_name_the_topic_and_offer_the_docum
     """The death benefit has no requirements intent: not "not in my data" while the knowledge
     base has the JKM claim documents, but the honest reply on JKM with that entry as a button
     (the match is close to two entries of documents), or the entry itself."""
-    import asyncio
-
-    from rasa_sdk.executor import CollectingDispatcher
-
     from actions.followup import ActionRequirements
-    from conftest import make_tracker
 
-    tracker = make_tracker("dokumennya?", "ask_requirements", topic="ask_death_benefit")
-    for before in ("suami sy meninggal minggu lalu, dia peserta. kami dapat apa?", "brp?"):
-        tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
-    texts = " ".join(m.get("text") or "" for m in dispatcher.messages)
-    buttons = [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    messages = follow_up_messages(
+        ActionRequirements(), "ask_requirements",
+        ["suami sy meninggal minggu lalu, dia peserta. kami dapat apa?", "brp?"], "dokumennya?",
+        "ask_death_benefit")
+    texts = " ".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
     documents = kb.by_id["jkm_claim_documents"]
     assert "belum ada di data saya" not in texts, texts
     assert documents.title["id"] in buttons \
@@ -542,7 +521,10 @@ def test_requirements_after_the_death_benefit_name_the_topic_and_offer_the_docum
 
 
 def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
-    text = how_many_after("halo selamat pagi", "ada berapa?", None)
+    from actions.followup import ActionHowMany
+
+    text = follow_up_text(ActionHowMany(), "ask_how_many", ["halo selamat pagi"], "ada berapa?",
+                          None)
     assert "Maksud Anda jumlah apa?" in text, text
 
 
