@@ -38,6 +38,9 @@ QUESTIONS = "questions"
 # Metadata key under which Rasa lists the personal data it masked in a message ("NIK", "TELEPON",
 # ... see rasa_runtime/masking.py): the first such message of a conversation gets `privacy_note`.
 MASKED = "masked"
+# Metadata key of the busy reply's bot event (rasa_runtime/action_guard.py): the action server was
+# down and the user got no answer to the message before it.
+BUSY = "service_busy"
 # Slots that hold a pending "which place?" question; forgotten when the user changes topic.
 PLACE_QUESTION_SLOTS = ("place_candidates", "awaiting_place")
 

@@ -23,7 +23,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions import replies
 from actions.answers import ActionAnswer, answer_as
-from actions.base import ROUTERS, BotAction, Turn
+from actions.base import BUSY, ROUTERS, BotAction, Turn
 from actions.knowledge import (PROGRAMME_TOPICS, Entry, Knowledge, KnowledgeError, Match,
                                get_knowledge, render_answer, title_key)
 
@@ -271,6 +271,18 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
 REQUIREMENTS_BY_KNOWLEDGE_TOPIC = {"jht": "ask_jht_documents"}
 
 
+def answered_questions(turn: Turn) -> List[str]:
+    """The user's messages before the latest one, oldest first, without those that got the busy
+    reply (the action server was down: the user got no answer, so they set no topic; issue 19)."""
+    questions: List[str] = []
+    for event in turn.tracker.events:
+        if event.get("event") == "user":
+            questions.append(event.get("text") or "")
+        elif event.get("event") == "bot" and (event.get("metadata") or {}).get(BUSY) and questions:
+            questions.pop()
+    return questions[:-1]
+
+
 def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
     """(question, entry) of the latest question before this short one (at most
     FOLLOW_UP_MAX_WORDS words) that the knowledge base answers or knows the topic of: the clause
@@ -280,11 +292,7 @@ def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
     that answers it, else the closest of its topic. None when there is no such question."""
     if len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
         return None
-    if turn.before:
-        questions = [turn.before]
-    else:
-        texts = [e.get("text") or "" for e in turn.tracker.events if e.get("event") == "user"]
-        questions = texts[-1 - QUESTIONS_BACK:-1][::-1]
+    questions = [turn.before] if turn.before else answered_questions(turn)[-QUESTIONS_BACK:][::-1]
     knowledge = get_knowledge()
     for question in questions:
         match = knowledge.match(question)

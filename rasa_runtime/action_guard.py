@@ -40,6 +40,9 @@ PLAIN_BUSY = {
 }
 
 _busy_texts: Dict[str, str] = {}
+# Metadata key of the busy reply's bot event (actions/base.py BUSY): the actions leave the
+# question it answered out of the conversation's topic (actions/faq.py answered_questions).
+BUSY_MARK = "service_busy"
 
 
 def action_timeout() -> float:
@@ -110,7 +113,7 @@ def guarded(run: Callable[..., Any]) -> Callable[..., Any]:
                          self.name(), type(error).__name__, first_line)
         if session_start:
             return await rasa_action.ActionSessionStart().run(output_channel, nlg, tracker, domain)
-        busy = [BotUttered(busy_text(conversation_language(tracker)))]
+        busy = [BotUttered(busy_text(conversation_language(tracker)), metadata={BUSY_MARK: True})]
         return busy if self.name() in FOLLOW_UP_ACTIONS else busy + [SlotSet(TOPIC_SLOT, None)]
 
     setattr(run_guarded, MARK, True)

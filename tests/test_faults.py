@@ -51,6 +51,11 @@ def tracker_with(text: str, language: Optional[str] = None) -> DialogueStateTrac
 CLEARED = SlotSet("topic", None)
 
 
+def busy_event(text: str) -> BotUttered:
+    """The busy reply's bot event, marked so that the actions know the user got no answer."""
+    return BotUttered(text, metadata={action_guard.BUSY_MARK: True})
+
+
 def run_guarded(run, tracker: DialogueStateTracker, action_name: str = "action_jmo"):
     action = RemoteAction(action_name, EndpointConfig("http://127.0.0.1:9/webhook"))
     return asyncio.run(action_guard.guarded(run)(action, None, None, tracker, None))
@@ -87,7 +92,7 @@ def test_a_slow_action_is_cut_at_the_timeout(fresh_busy_texts, monkeypatch):
     async def slow(*args: Any):
         await asyncio.sleep(30)
 
-    assert run_guarded(slow, tracker_with("what is the JMO app")) == [BotUttered(BUSY_EN), CLEARED]
+    assert run_guarded(slow, tracker_with("what is the JMO app")) == [busy_event(BUSY_EN), CLEARED]
 
 
 @pytest.mark.parametrize("text, language, expected", [
@@ -99,7 +104,7 @@ def test_a_failing_action_answers_busy_in_the_users_language(fresh_busy_texts, t
     async def refused(*args: Any):
         raise ConnectionRefusedError("refused")
 
-    assert run_guarded(refused, tracker_with(text, language)) == [BotUttered(expected), CLEARED]
+    assert run_guarded(refused, tracker_with(text, language)) == [busy_event(expected), CLEARED]
 
 
 @pytest.mark.parametrize("action_name", action_guard.FOLLOW_UP_ACTIONS)
@@ -109,7 +114,7 @@ def test_a_follow_up_that_got_busy_keeps_the_topic(fresh_busy_texts, action_name
     async def refused(*args: Any):
         raise ConnectionRefusedError("refused")
 
-    assert run_guarded(refused, tracker_with("ada berapa?"), action_name) == [BotUttered(BUSY_ID)]
+    assert run_guarded(refused, tracker_with("ada berapa?"), action_name) == [busy_event(BUSY_ID)]
 
 
 def test_the_follow_up_actions_are_the_ones_that_read_the_topic():

@@ -750,3 +750,33 @@ def test_a_contribution_question_placed_surely_on_jkk_gets_the_rate_entry(kb, me
     # a benefits question keeps the intent's own answer
     benefits = reply("kecelakaan kerja dapet manfaat apa aja", "ask_jkk", ActionAnswer())
     assert "(Sumber: FAQ resmi" not in benefits, benefits
+
+
+@pytest.mark.parametrize("busy", [True, False])
+def test_a_question_that_got_the_busy_reply_sets_no_topic_for_a_follow_up(kb, busy):
+    """'syaratnya apa?' after 'apa itu jkp? sy kena phk' that got the busy reply (the action server
+    was down, rasa_runtime/action_guard.py marks it): the user got no answer, so no JKP
+    requirements and no honest reply on JKP, but the menu; answered, the JKP requirements."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.base import BUSY
+    from actions.followup import ActionRequirements
+    from conftest import make_tracker
+    from rasa_runtime.action_guard import BUSY_MARK
+
+    assert BUSY == BUSY_MARK
+    tracker = make_tracker("syaratnya apa?", "ask_requirements", topic=None)
+    before = [{"event": "user", "text": "apa itu jkp? sy kena phk"},
+              {"event": "bot", "text": "sibuk", "metadata": {BUSY: True} if busy else {}}]
+    tracker.events[-1:-1] = before
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionRequirements().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    jkp = kb.topics["jkp"].name["id"]
+    requirements = faq.render_answer(kb.by_id["jkp_claim_requirements"], "id", get_facts())[:50]
+    if busy:
+        assert jkp not in text and requirements not in text, text
+    else:
+        assert requirements in text, text
