@@ -285,6 +285,10 @@ def _bilingual(value: Any, path: Path, entry: str, what: str) -> Dict[str, str]:
     for lang in LANGUAGES:
         if not isinstance(value.get(lang), str) or not value[lang].strip():
             raise KnowledgeError(path, entry, f"{what} has no '{lang}' text")
+    others = sorted(str(key) for key in value if key not in LANGUAGES)
+    if others:  # {id: a (b, c), en: ...} unquoted: YAML reads " c)" as a key of its own
+        raise KnowledgeError(path, entry, f"{what} has keys other than 'id' and 'en': {others} "
+                                          "(quote a text that has a comma)")
     # spaces folded within a line; line breaks (a "- " list) kept
     return {lang: "\n".join(" ".join(line.split()) for line in value[lang].strip().splitlines()
                             if line.strip()) for lang in LANGUAGES}

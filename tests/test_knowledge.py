@@ -202,6 +202,8 @@ def _folder_with(tmp_path, change):
     (lambda e: e["answer"].update(id="Iuran {faq.no_such_number:rupiah}"), "cannot be filled"),
     (lambda e: e.update(requirements="no_such_entry"), "requirements names no entry"),
     (lambda e: e.update(requirements=e["id"]), "requirements must be the id of another entry"),
+    # {id: a (b, c), en: ...} unquoted in YAML: the text stops at the comma, " c)" is a key
+    (lambda e: e["title"].update({" c)": None}), "title has keys other than 'id' and 'en'"),
 ])
 def test_a_broken_entry_is_an_error_naming_file_entry_and_problem(tmp_path, change, problem):
     folder, entry_id = _folder_with(tmp_path, change)
@@ -299,6 +301,24 @@ def test_an_amount_changed_in_a_copy_of_the_facts_file_changes_the_answer(tmp_pa
     facts.reset_cache()
     after = reply(question, "nlu_fallback")
     assert "65%" in after and "60%" not in after
+
+
+@pytest.mark.parametrize("entry_id, path, value, shown", [
+    # the BSU 2025 amounts the BSU intent answers with (bsu_years), not a copy of them
+    ("bsu_amount", ("bsu_years", 2, "monthly_rupiah"), 350000, "Rp350.000"),
+    ("bsu_amount", ("bsu_years", 2, "amount_rupiah"), 700000, "Rp700.000"),
+    # the funeral cost after a fatal work accident is the JKM funeral cost (PP 82/2019)
+    ("jkk_death_benefits", ("benefits", "jkm_funeral_rupiah"), 11000000, "Rp11 juta"),
+])
+def test_an_entry_states_the_facts_files_amount_not_a_copy(kb, entry_id, path, value, shown):
+    data = yaml.safe_load(DEFAULT_FACTS_FILE.read_text(encoding="utf-8"))
+    *parents, key = path
+    target = data
+    for part in parents:
+        target = target[part]
+    assert shown not in knowledge.render_answer(kb.by_id[entry_id], "id", data)
+    target[key] = value
+    assert shown in knowledge.render_answer(kb.by_id[entry_id], "id", data)
 
 
 # --- answers in the running actions ----------------------------------------------------------------
@@ -531,9 +551,9 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
     # of docs/knowledge.md; fresh2 was never used to tune anything (its errors never read)
-    ("knowledge_holdout_fresh2.yml", (0.66, 0.016, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.72, 0.016, 0.95)),
-    ("knowledge_holdout.yml", (0.80, 0.023, 0.93)),
+    ("knowledge_holdout_fresh2.yml", (0.67, 0.013, 0.95)),
+    ("knowledge_holdout_fresh.yml", (0.73, 0.017, 0.94)),
+    ("knowledge_holdout.yml", (0.81, 0.023, 0.93)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
