@@ -62,11 +62,16 @@ KNOWLEDGE_WHEN_UNSURE_INTENTS = {
 UNSURE_CONFIDENCE = 0.60
 # Intents whose own answer does not state what these words ask: a message placed there that uses
 # one of them is answered by the entry that clearly answers it (as for KNOWLEDGE_FIRST_INTENTS),
-# however sure the model is ("iuran jkk brp ya" went to the JKK benefits at 0.85; the JKK
-# contribution rates by risk level are an entry).
+# however sure the model is, else by the honest reply on the topic it names, never by the
+# intent's own answer ("iuran jkk brp ya" went to the JKK benefits at 0.85; the JKK contribution
+# rates by risk level are an entry. "iuran bpjs tk brp persen" went to the share of Kalbar's
+# workers covered: "persen" alone asks that share, the contribution words do not).
+# Each with the knowledge topic of the honest reply when the message names none.
 BEYOND_THE_INTENT_ANSWER = {
-    "ask_jkk": re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent)\b",
-                          re.IGNORECASE),
+    "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent)\b",
+                           re.IGNORECASE), "jkk"),
+    "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
+                                re.IGNORECASE), "umum"),
 }
 # Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?", "klo yg
 # BPU?"): those above, "how many" questions, a place.
@@ -82,6 +87,11 @@ QUESTIONS_BACK = 3
 # A follow-up's entry must be among this many closest entries of the whole exchange (question
 # before and follow-up read as one message), the last answer left out (`match_follow_up`).
 FOLLOW_UP_AGREEMENT = 3
+# Topics of a group of participants, not of a programme: a short follow-up of a question on one
+# that names a programme asks about that programme for the group ("iuran bpu brp?" -> "plus jht
+# brp?" asks the JHT fee of an informal worker, not of a wage earner), so it gets an entry of the
+# group or the honest reply on the group, never another topic's entry for everyone.
+PARTICIPANT_GROUP_TOPICS = {"bpu", "pmi"}
 # "Did you mean ...?" buttons: at most this many entries, each scoring at least this much.
 MAX_SUGGESTIONS = 3
 SUGGEST_SCORE = 0.30
@@ -120,6 +130,9 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
       not "kalo meninggal?", a keyword of JKM too): the question before asked again of that
       programme ("iuran jht brp persen" -> "iuran jp berapa persen";
       `swap_programme`).
+    - After a question on a group of participants (PARTICIPANT_GROUP_TOPICS) that the follow-up
+      does not leave by naming another group: only an entry of that group ("plus jht brp?" after
+      the BPU fee), never the question asked again of the programme it names.
     Either way the last answer itself is never the answer (a follow-up asks something else:
     "berapa santunan jkm" -> "syaratnya?" must not repeat the amount). Measured on the 38
     follow-ups of tests/data/knowledge_follow_ups.yml, as answer_unplaced uses it (this first,
@@ -132,6 +145,10 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
     closest = [entry.id for entry, _ in exchange.ranked if entry.id != last.id][:FOLLOW_UP_AGREEMENT]
     answered = match.answered and match.entry.id != last.id and match.entry.id in closest
     named = knowledge.named_topic(text)
+    if asks_within_group(knowledge, last.topic, text):  # the group's entries first as buttons
+        ranked = sorted(match.ranked, key=lambda pair: pair[0].topic != last.topic)
+        return dataclasses.replace(match, topic=last.topic, ranked=ranked,
+                                   answered=answered and match.entry.topic == last.topic)
     if not answered and named and named != last.topic and names_programme(knowledge, text, named):
         match = knowledge.match(swap_programme(knowledge, before, text, named))
         answered = match.answered and match.entry.id != last.id
@@ -144,12 +161,27 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
     whose follow-up reading found none), may stand after a question on `last_topic` (None: no
     such question): not when it is of another programme and the message names none ("bisa
     diwakilin ga" after the JHT claim documents must not get the JP claim, whose examples say
-    "diwakilin"); then the honest reply."""
+    "diwakilin"), nor, after a question on a group of participants, an entry of a programme for
+    everyone ("plus jht brp?" after the BPU fee must not get the wage earners' JHT fee:
+    `asks_within_group`); then the honest reply."""
     if not match.answered:
         return False
     topic = match.entry.topic
+    if last_topic is not None and asks_within_group(knowledge, last_topic, text):
+        return topic == last_topic or topic not in PROGRAMME_TOPICS
     return last_topic is None or topic == last_topic or topic not in PROGRAMME_TOPICS \
         or last_topic not in PROGRAMME_TOPICS or bool(knowledge.named_topic(text))
+
+
+def asks_within_group(knowledge: Knowledge, last_topic: str, text: str) -> bool:
+    """Whether a short follow-up `text` of a question on `last_topic` asks about a programme
+    within that group of participants (PARTICIPANT_GROUP_TOPICS): it names a programme ("plus
+    jht brp?") and no other group ("klo pmi?" leaves BPU)."""
+    if last_topic not in PARTICIPANT_GROUP_TOPICS:
+        return False
+    named = knowledge.named_topics(text)
+    return bool(named & (set(PROGRAMME_TOPICS) - PARTICIPANT_GROUP_TOPICS)) \
+        and not named & (PARTICIPANT_GROUP_TOPICS - {last_topic})
 
 
 def topic_before(turn: Turn) -> Optional[str]:
@@ -254,6 +286,12 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
     knowledge = get_knowledge()
     match = knowledge.match(turn.text)
     last_topic = last_entry(turn).topic if follow_up is not None else topic_before(turn)
+    if follow_up is None and last_topic and asks_within_group(knowledge, last_topic, turn.text):
+        # "plus jht brp?" after the BPU fee (an intent's answer): the group's entry, or the
+        # honest reply on the group with its entries as buttons
+        answered = answer_follow_up_of_question(turn, honest=True)
+        if answered is not None:
+            return answered
     if answers_follow_up_alone(knowledge, match, last_topic, turn.text):
         return ActionKnowledge(match.entry).answer(turn)
     if follow_up is not None:
@@ -374,9 +412,10 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     message the model placed (the fallback actions call answer_unplaced for the rest): the entry
     that answers exactly that question when the intent is one of KNOWLEDGE_FIRST_INTENTS (or of
     KNOWLEDGE_WHEN_UNSURE_INTENTS placed with a low confidence or asking what its answer does not
-    say, BEYOND_THE_INTENT_ANSWER), else the answer to a follow-up of
-    the last knowledge answer of an intent of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?"), else
-    None to let `action` answer."""
+    say, BEYOND_THE_INTENT_ANSWER: then the honest reply on the topic when no entry answers),
+    else the answer to a follow-up of
+    the last knowledge answer of an intent of FOLLOW_UP_INTENTS ("syaratnya apa?", "brp?") or of
+    an intent's own answer (`answer_follow_up_of_question`), else None to let `action` answer."""
     if isinstance(action, (ActionKnowledge, ActionNoExactAnswer)):
         return None
     tapped = get_knowledge().by_title.get(title_key(turn.text))
@@ -385,8 +424,8 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     if turn.intent in UNPLACED_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
         return None
     knowledge = get_knowledge()
-    beyond = BEYOND_THE_INTENT_ANSWER.get(turn.intent)
-    asks_beyond = bool(beyond and beyond.search(turn.text))
+    words, beyond_topic = BEYOND_THE_INTENT_ANSWER.get(turn.intent, (None, None))
+    asks_beyond = bool(words and words.search(turn.text))
     unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
         and (intent_confidence(turn) < UNSURE_CONFIDENCE or asks_beyond)
     if turn.intent not in FOLLOW_UP_INTENTS and not unsure:
@@ -397,11 +436,24 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         match = knowledge.match(turn.text)
         if match.answered and match.score >= PLACED_ANSWER_SCORE:
             return ActionKnowledge(match.entry).answer(turn)
+    if asks_beyond:  # the intent's own answer does not say it: the entry, or the honest reply
+        match = match or knowledge.match(turn.text)
+        if match.answered:
+            return ActionKnowledge(match.entry).answer(turn)
+        return [SlotSet("topic", None)] \
+            + ActionNoExactAnswer(match.topic or beyond_topic, match).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS:
         return None
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered:
         return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
-    return answer_follow_up(turn)
+    answered = answer_follow_up(turn)
+    if answered is None and last_entry(turn) is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \
+            and turn.intent not in HONEST_FOLLOW_UP_INTENTS:
+        # a follow-up of an intent's own answer that the entry with the question before answers
+        # ("bisa diwakilkan?" after the JHT claim documents: who may claim for the member, not
+        # the claim channels again); "syaratnya?" and "brp?" have actions that do this
+        answered = answer_follow_up_of_question(turn)
+    return answered
 
 
 def intent_confidence(turn: Turn) -> float:

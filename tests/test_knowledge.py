@@ -17,7 +17,7 @@ import pytest
 import yaml
 from rapidfuzz import fuzz, process
 
-from actions import faq, knowledge
+from actions import faq, knowledge, replies
 from actions.facts import DEFAULT_FACTS_FILE, PROJECT_ROOT, get_facts, load_facts
 from actions.knowledge import KnowledgeError, get_knowledge, load_knowledge
 from actions.language import ENGLISH, detect_language
@@ -736,10 +736,9 @@ def test_a_broken_no_answer_file_is_an_error_naming_file_and_topic(tmp_path, con
     assert error.value.path.endswith("no_answer.yml") and problem in error.value.problem
 
 
-@pytest.mark.parametrize("confidence, knowledge_answer", [(0.55, True), (0.99, False)])
-def test_an_unsure_intent_gives_way_to_the_entry_that_clearly_answers(confidence, knowledge_answer):
-    """'iuran jkk ... brp persen' placed in ask_coverage (the Kalbar figures) with a low
-    confidence gets the JKK contribution entry; placed there confidently, the intent answers."""
+def coverage_reply(message: str, confidence: float) -> str:
+    """What ActionCoverage (the share of Kalbar's workers covered) says to `message`, placed in
+    ask_coverage with `confidence`."""
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
@@ -747,13 +746,36 @@ def test_an_unsure_intent_gives_way_to_the_entry_that_clearly_answers(confidence
     from actions.coverage import ActionCoverage
     from conftest import make_tracker
 
-    tracker = make_tracker("iuran jkk pekerja penerima upah brp persen", "ask_coverage")
+    tracker = make_tracker(message, "ask_coverage")
     tracker.latest_message["intent"]["confidence"] = confidence
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionCoverage().run(dispatcher, tracker, {}))
-    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
-    assert ("(Sumber: FAQ resmi" in text) == knowledge_answer, text
-    assert ("risiko sangat rendah" in text) == knowledge_answer, text
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+@pytest.mark.parametrize("confidence", [0.55, 0.99])
+def test_a_contribution_question_placed_in_coverage_gets_the_entry_however_sure(kb, confidence):
+    """'iuran jkk ... brp persen' placed in ask_coverage (the Kalbar figures), unsure or sure: the
+    JKK contribution entry, never the share of workers covered, which does not say it."""
+    text = coverage_reply("iuran jkk pekerja penerima upah brp persen", confidence)
+    entry = kb.by_id["pu_jkk_contribution_rate"]
+    assert faq.render_answer(entry, "id", get_facts())[:60] in text, text
+    assert replies.percent(get_facts()["coverage"]["percent"], "id") not in text, text
+
+
+def test_a_contribution_question_no_entry_clearly_answers_gets_the_honest_reply_not_coverage(kb):
+    """'iuran bpjs tk brp persen' went to the Kalbar coverage share (ask_coverage, 0.56 live): no
+    entry clearly answers it, so the honest reply on BPJS Ketenagakerjaan, with the contribution
+    overview as a button; a question about the share keeps the intent's answer."""
+    share = replies.percent(get_facts()["coverage"]["percent"], "id")
+    text = coverage_reply("iuran bpjs tk brp persen", 0.99)
+    assert share not in text and "belum punya jawabannya" in text, text
+    assert kb.topics["umum"].name["id"] in text, text
+    messages, _ = run_action(faq.ActionNoExactAnswer("umum", kb.match("iuran bpjs tk brp persen")),
+                             "iuran bpjs tk brp persen", intent="ask_coverage")
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    assert kb.by_id["umum_contribution_overview"].title["id"] in buttons, buttons
+    assert share in coverage_reply("brp persen pekerja di kalbar yg udh terdaftar bpjs tk", 0.99)
 
 
 @pytest.mark.parametrize("message, lang", [("iuran jkk brp ya", "id"),
@@ -770,6 +792,59 @@ def test_a_contribution_question_placed_surely_on_jkk_gets_the_rate_entry(kb, me
     # a benefits question keeps the intent's own answer
     benefits = reply("kecelakaan kerja dapet manfaat apa aja", "ask_jkk", ActionAnswer())
     assert "(Sumber: FAQ resmi" not in benefits, benefits
+
+
+@pytest.mark.parametrize("knowledge_answer_before", [True, False])
+def test_a_programme_named_after_a_question_on_a_group_asks_within_the_group(
+        kb, knowledge_answer_before):
+    """'plus jht brp?' after the BPU fee (a knowledge answer, or the BPU intent's own answer) asks
+    the JHT fee of an informal worker: never the wage earners' JHT fee (which the message alone
+    comes closest to), but a BPU entry or the honest reply on BPU with a BPU entry first among
+    the buttons."""
+    before, text = "iuran bpu brp?", "plus jht brp?"
+    last = kb.match(before).entry
+    alone = kb.match(text)
+    assert last.topic == "bpu" and alone.answered and alone.entry.topic == "jht"
+    assert faq.asks_within_group(kb, "bpu", text)
+    assert not faq.answers_follow_up_alone(kb, alone, "bpu", text)
+    topic = f"{faq.TOPIC_PREFIX}{last.id}" if knowledge_answer_before else "ask_bpu"
+    messages = follow_up_messages(ActionOutOfScope(), "out_of_scope", [before], text, topic)
+    reply_text = "\n".join(m.get("text") or "" for m in messages)
+    assert faq.render_answer(alone.entry, "id", get_facts())[:60] not in reply_text, reply_text
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    if "belum punya jawabannya" in reply_text:
+        assert kb.topics["bpu"].name["id"] in reply_text, reply_text
+        assert buttons and kb.match(buttons[0]).entry.topic == "bpu", buttons
+    else:
+        assert "(Sumber: FAQ resmi" in reply_text and kb.match(before).entry.topic == "bpu"
+
+
+def test_another_group_or_no_programme_named_leaves_the_group(kb):
+    """'klo pmi?' after a BPU question asks about migrant workers; 'apa itu jmo?' is a question of
+    its own; 'klo jkm?' after a PMI question stays with PMI; 'klo jp?' after a JHT question (no
+    group) is the question asked again of JP."""
+    assert not faq.asks_within_group(kb, "bpu", "klo pmi?")
+    assert not faq.asks_within_group(kb, "bpu", "apa itu jmo?")
+    assert not faq.asks_within_group(kb, "jht", "klo jp?")
+    pmi_before = "pmi dapat jkk apa aja"
+    match = faq.match_follow_up(kb, pmi_before, "klo jkm?", kb.match(pmi_before).entry)
+    assert match.answered and match.entry.topic == "pmi", match.entry.id
+    jht_before = "iuran jht brp persen"
+    match = faq.match_follow_up(kb, jht_before, "klo jp?", kb.match(jht_before).entry)
+    assert match.answered and match.entry.topic in ("jp", "penerima_upah"), match.entry.id
+
+
+def test_a_follow_up_placed_in_an_intent_after_its_own_answer_gets_the_entry_it_asks_for(kb):
+    """'bisa diwakilkan?' after the JHT claim documents (the intent's own answer), placed in the
+    JHT claim intent (0.88 live): who may claim for the member, not the claim channels again."""
+    from actions.answers import ActionAnswer
+
+    before, text = "syarat klaim jht apa aja", "bisa diwakilkan?"
+    expected = kb.match(f"{text} jht").entry
+    assert expected.id == "jht_claim_by_proxy"
+    reply_text = follow_up_text(ActionAnswer(), "ask_jht_claim", [before], text,
+                                "ask_jht_documents")
+    assert faq.render_answer(expected, "id", get_facts())[:60] in reply_text, reply_text
 
 
 @pytest.mark.parametrize("busy", [True, False])
