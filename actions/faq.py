@@ -145,10 +145,11 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
     closest = [entry.id for entry, _ in exchange.ranked if entry.id != last.id][:FOLLOW_UP_AGREEMENT]
     answered = match.answered and match.entry.id != last.id and match.entry.id in closest
     named = knowledge.named_topic(text)
-    if asks_within_group(knowledge, last.topic, text):  # the group's entries first as buttons
-        ranked = sorted(match.ranked, key=lambda pair: pair[0].topic != last.topic)
-        return dataclasses.replace(match, topic=last.topic, ranked=ranked,
-                                   answered=answered and match.entry.topic == last.topic)
+    group = asks_within_group(knowledge, before, text)
+    if group:  # the group's entries first as buttons
+        ranked = sorted(match.ranked, key=lambda pair: pair[0].topic != group)
+        return dataclasses.replace(match, topic=group, ranked=ranked,
+                                   answered=answered and match.entry.topic == group)
     if not answered and named and named != last.topic and names_programme(knowledge, text, named):
         match = knowledge.match(swap_programme(knowledge, before, text, named))
         answered = match.answered and match.entry.id != last.id
@@ -156,9 +157,9 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
 
 
 def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Optional[str],
-                            text: str) -> bool:
+                            text: str, before: Optional[str] = None) -> bool:
     """Whether `match`, the entry that answers a short message `text` read alone (a follow-up
-    whose follow-up reading found none), may stand after a question on `last_topic` (None: no
+    whose follow-up reading found none), may stand after the question `before` on `last_topic` (None: no
     such question): not when it is of another programme and the message names none ("bisa
     diwakilin ga" after the JHT claim documents must not get the JP claim, whose examples say
     "diwakilin"), nor, after a question on a group of participants, an entry of a programme for
@@ -167,28 +168,25 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
     if not match.answered:
         return False
     topic = match.entry.topic
-    if last_topic is not None and asks_within_group(knowledge, last_topic, text):
-        return topic == last_topic or topic not in PROGRAMME_TOPICS
+    group = asks_within_group(knowledge, before, text) if before else None
+    if group:
+        return topic == group or topic not in PROGRAMME_TOPICS
     return last_topic is None or topic == last_topic or topic not in PROGRAMME_TOPICS \
         or last_topic not in PROGRAMME_TOPICS or bool(knowledge.named_topic(text))
 
 
-def asks_within_group(knowledge: Knowledge, last_topic: str, text: str) -> bool:
-    """Whether a short follow-up `text` of a question on `last_topic` asks about a programme
-    within that group of participants (PARTICIPANT_GROUP_TOPICS): it names a programme ("plus
-    jht brp?") and no other group ("klo pmi?" leaves BPU)."""
-    if last_topic not in PARTICIPANT_GROUP_TOPICS:
-        return False
+def asks_within_group(knowledge: Knowledge, before: str, text: str) -> Optional[str]:
+    """The group of participants (PARTICIPANT_GROUP_TOPICS) that the question `before` names by
+    keyword ("iuran bpu brp?"), when the short follow-up `text` asks about a programme within it:
+    it names a programme ("plus jht brp?") and no other group ("klo pmi?" leaves BPU); else
+    None. A question that only comes close to a group's entry ("kartu peserta hilang" and the BPU
+    card) names none."""
+    groups = knowledge.named_topics(before) & PARTICIPANT_GROUP_TOPICS
     named = knowledge.named_topics(text)
-    return bool(named & (set(PROGRAMME_TOPICS) - PARTICIPANT_GROUP_TOPICS)) \
-        and not named & (PARTICIPANT_GROUP_TOPICS - {last_topic})
-
-
-def topic_before(turn: Turn) -> Optional[str]:
-    """The knowledge topic of the question a short message follows (topical_question_before), or
-    None."""
-    found = topical_question_before(turn)
-    return found[1].topic if found else None
+    if len(groups) != 1 or not named & (set(PROGRAMME_TOPICS) - PARTICIPANT_GROUP_TOPICS) \
+            or named & (PARTICIPANT_GROUP_TOPICS - groups):
+        return None
+    return next(iter(groups))
 
 
 def names_programme(knowledge: Knowledge, text: str, topic: str) -> bool:
@@ -284,15 +282,21 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
     if follow_up is not None and follow_up.answered:
         return ActionKnowledge(follow_up.entry).answer(turn)
     knowledge = get_knowledge()
-    match = knowledge.match(turn.text)
-    last_topic = last_entry(turn).topic if follow_up is not None else topic_before(turn)
-    if follow_up is None and last_topic and asks_within_group(knowledge, last_topic, turn.text):
-        # "plus jht brp?" after the BPU fee (an intent's answer): the group's entry, or the
-        # honest reply on the group with its entries as buttons
-        answered = answer_follow_up_of_question(turn, honest=True)
+    if follow_up is not None:
+        before, last_topic = previous_question(turn), last_entry(turn).topic
+    else:
+        found = topical_question_before(turn)
+        before, last_topic = (found[0], found[1].topic) if found else (None, None)
+    if follow_up is None and before:
+        # after an intent's own answer, read with the question before first too ("can my
+        # brother do it?" after the JHT documents: the JHT proxy entry); "plus jht brp?" after
+        # the BPU fee: the group's entry, else the honest reply on the group with its entries as
+        # buttons
+        answered = answer_follow_up_of_question(turn)
         if answered is not None:
             return answered
-    if answers_follow_up_alone(knowledge, match, last_topic, turn.text):
+    match = knowledge.match(turn.text)
+    if answers_follow_up_alone(knowledge, match, last_topic, turn.text, before):
         return ActionKnowledge(match.entry).answer(turn)
     if follow_up is not None:
         return ActionNoExactAnswer(follow_up.topic or last_topic, follow_up).answer(turn)
@@ -346,17 +350,21 @@ def answer_follow_up_of_question(turn: Turn, honest: bool = False) -> Optional[L
     """The knowledge entry that answers a short follow-up ("iurannya brp?") read with the question
     before it (topical_question_before), when the answer before was an intent's own (not a
     knowledge answer) that has nothing more on it ("daftar bpu gmn" answered by the registration
-    steps). When no entry clearly does: with `honest`, the honest reply on that question's topic
-    with the entries closest to the whole exchange as "did you mean ...?" buttons, else None.
+    steps). When no entry clearly does: with `honest`, or when the follow-up asks within a group
+    of participants (`asks_within_group`), the honest reply on that question's topic with the
+    entries closest to the whole exchange as "did you mean ...?" buttons, else None.
     None too when no question before has a topic of the knowledge base."""
     found = topical_question_before(turn)
     if found is None:
         return None
     before, last = found
-    follow_up = match_follow_up(get_knowledge(), before, turn.text, last)
+    knowledge = get_knowledge()
+    follow_up = match_follow_up(knowledge, before, turn.text, last)
     if follow_up.answered:
         return ActionKnowledge(follow_up.entry).answer(turn)
-    return ActionNoExactAnswer(last.topic, follow_up).answer(turn) if honest else None
+    if honest or asks_within_group(knowledge, before, turn.text):
+        return ActionNoExactAnswer(last.topic, follow_up).answer(turn)
+    return None
 
 
 def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
@@ -380,8 +388,12 @@ def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
             return "intent", REQUIREMENTS_BY_KNOWLEDGE_TOPIC[last.topic]
     if follow_up.answered:
         return "entry", follow_up.entry
-    if turn.intent not in HONEST_FOLLOW_UP_INTENTS:
-        return None  # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer
+    if turn.intent not in HONEST_FOLLOW_UP_INTENTS \
+            and not asks_within_group(knowledge, previous_question(turn) or "", turn.text):
+        # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer; not a
+        # programme's answer for everyone after a question on a group ("klo jht nya?" after the
+        # PMI fee: the honest reply on PMI with its JHT entries as buttons)
+        return None
     return "honest", follow_up
 
 
@@ -444,16 +456,22 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             + ActionNoExactAnswer(match.topic or beyond_topic, match).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS:
         return None
-    if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered:
-        return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
-    answered = answer_follow_up(turn)
-    if answered is None and last_entry(turn) is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \
+    if last_entry(turn) is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \
             and turn.intent not in HONEST_FOLLOW_UP_INTENTS:
         # a follow-up of an intent's own answer that the entry with the question before answers
         # ("bisa diwakilkan?" after the JHT claim documents: who may claim for the member, not
-        # the claim channels again); "syaratnya?" and "brp?" have actions that do this
-        answered = answer_follow_up_of_question(turn)
-    return answered
+        # the claim channels again), when it names no topic of its own ("trus berkas klaim jht
+        # apa aja" is a question of its own) or asks within a group ("what about JHT?" after the
+        # BPU fee); "syaratnya?" and "brp?" have actions that do this
+        found = topical_question_before(turn)
+        if found and (not knowledge.named_topic(turn.text)
+                      or asks_within_group(knowledge, found[0], turn.text)):
+            answered = answer_follow_up_of_question(turn)
+            if answered is not None:
+                return answered
+    if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered:
+        return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
+    return answer_follow_up(turn)
 
 
 def intent_confidence(turn: Turn) -> float:

@@ -593,7 +593,8 @@ def follow_up_figures(kb):
         match = faq.match_follow_up(kb, before, text, last)
         if not match.answered:
             alone = kb.match(text)
-            match = alone if faq.answers_follow_up_alone(kb, alone, last.topic, text) else match
+            match = alone if faq.answers_follow_up_alone(kb, alone, last.topic, text, before) \
+                else match
         got = match.entry.id if match.answered else None
         right += bool(expected) and got in expected
         wrong += got is not None and got not in expected
@@ -805,8 +806,8 @@ def test_a_programme_named_after_a_question_on_a_group_asks_within_the_group(
     last = kb.match(before).entry
     alone = kb.match(text)
     assert last.topic == "bpu" and alone.answered and alone.entry.topic == "jht"
-    assert faq.asks_within_group(kb, "bpu", text)
-    assert not faq.answers_follow_up_alone(kb, alone, "bpu", text)
+    assert faq.asks_within_group(kb, before, text) == "bpu"
+    assert not faq.answers_follow_up_alone(kb, alone, "bpu", text, before)
     topic = f"{faq.TOPIC_PREFIX}{last.id}" if knowledge_answer_before else "ask_bpu"
     messages = follow_up_messages(ActionOutOfScope(), "out_of_scope", [before], text, topic)
     reply_text = "\n".join(m.get("text") or "" for m in messages)
@@ -822,10 +823,15 @@ def test_a_programme_named_after_a_question_on_a_group_asks_within_the_group(
 def test_another_group_or_no_programme_named_leaves_the_group(kb):
     """'klo pmi?' after a BPU question asks about migrant workers; 'apa itu jmo?' is a question of
     its own; 'klo jkm?' after a PMI question stays with PMI; 'klo jp?' after a JHT question (no
-    group) is the question asked again of JP."""
-    assert not faq.asks_within_group(kb, "bpu", "klo pmi?")
-    assert not faq.asks_within_group(kb, "bpu", "apa itu jmo?")
-    assert not faq.asks_within_group(kb, "jht", "klo jp?")
+    group) is the question asked again of JP; a question that only comes close to a BPU entry
+    (a lost card) is not one on BPU."""
+    assert not faq.asks_within_group(kb, "iuran bpu brp?", "klo pmi?")
+    assert not faq.asks_within_group(kb, "iuran bpu brp?", "apa itu jmo?")
+    assert not faq.asks_within_group(kb, "iuran jht brp persen", "klo jp?")
+    # a question that only comes close to a group's entry (the BPU card) names no group
+    lost_card = "kalau kartu peserta sy hilang gmn?"
+    assert kb.match(lost_card).entry.topic == "bpu"
+    assert not faq.asks_within_group(kb, lost_card, "trus berkas klaim jht apa aja")
     pmi_before = "pmi dapat jkk apa aja"
     match = faq.match_follow_up(kb, pmi_before, "klo jkm?", kb.match(pmi_before).entry)
     assert match.answered and match.entry.topic == "pmi", match.entry.id

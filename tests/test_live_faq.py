@@ -482,6 +482,36 @@ FOLLOW_UPS = [
 ]
 
 
+# Follow-ups that lean on the question before an intent's own answer, or ask within a group of
+# participants (actions/faq.py asks_within_group): (name, [(message, must, must_not)]).
+QUESTION_BEFORE_FOLLOW_UPS = [
+    ("bpu fee, then 'plus jht'", [
+        ("iuran bpu brp?", ["Rp16.800"], []),
+        # BPU's own entry or the honest reply on BPU; never the wage earners' JHT fee
+        ("plus jht brp?", ["bukan penerima upah"], ["5,7%", "pekerja penerima upah, iuran JHT"])]),
+    ("bpu fee in english, then 'and JHT?'", [
+        ("how much is the BPU fee per month?", ["IDR 16,800"], []),
+        ("and for JHT?", ["informal workers (BPU)"], ["5.7%", "turns 56"])]),
+    ("jht documents, then 'by proxy?'", [
+        ("syarat klaim jht apa aja", ["KTP", "bukti sudah berhenti bekerja"], []),
+        ("bisa diwakilkan?", ["dikuasakan", "rekening atas nama peserta"], ["Tracking Klaim"])]),
+    ("jht documents in english, then 'someone else?'", [
+        ("what documents do I need to claim JHT?", ["KTP"], []),
+        ("can someone else submit it?", ["account in the participant's own name"],
+         NOT_UNDERSTOOD)]),
+    ("a contribution question the coverage intent takes", [
+        ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
+]
+
+
+@pytest.mark.parametrize("name, turns", QUESTION_BEFORE_FOLLOW_UPS,
+                         ids=[f[0] for f in QUESTION_BEFORE_FOLLOW_UPS])
+def test_follow_ups_that_lean_on_the_question_before(bots, name, turns):
+    sender = new_sender()
+    for message, must, must_not in turns:
+        check(Reply(bots[NOW], sender, message), must, must_not)
+
+
 @pytest.mark.parametrize("name, turns", FOLLOW_UPS, ids=[f[0] for f in FOLLOW_UPS])
 def test_follow_ups_in_one_conversation(bots, name, turns):
     sender = new_sender()
