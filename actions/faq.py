@@ -469,7 +469,8 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             answered = answer_follow_up_of_question(turn)
             if answered is not None:
                 return answered
-    if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered:
+    if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered \
+            and not asks_within_group(knowledge, previous_question(turn) or "", turn.text):
         return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
     return answer_follow_up(turn)
 

@@ -492,6 +492,10 @@ QUESTION_BEFORE_FOLLOW_UPS = [
     ("bpu fee in english, then 'and JHT?'", [
         ("how much is the BPU fee per month?", ["IDR 16,800"], []),
         ("and for JHT?", ["informal workers (BPU)"], ["5.7%", "turns 56"])]),
+    ("pmi fee, then 'and jht?'", [
+        ("iuran pmi brp?", ["Rp13.500"], []),
+        # a PMI entry or the honest reply on PMI; not JHT for everyone (paid in full at 56)
+        ("klo jht nya?", ["PMI"], ["56 tahun"])]),
     ("jht documents, then 'by proxy?'", [
         ("syarat klaim jht apa aja", ["KTP", "bukti sudah berhenti bekerja"], []),
         ("bisa diwakilkan?", ["dikuasakan", "rekening atas nama peserta"], ["Tracking Klaim"])]),
