@@ -72,6 +72,11 @@ BEYOND_THE_INTENT_ANSWER = {
                            re.IGNORECASE), "jkk"),
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
                                 re.IGNORECASE), "umum"),
+    # "can I withdraw all of my 80 million in JMO?": the feature's "yes" does not say that a
+    # claim in JMO has a limit
+    "ask_jmo_feature": (re.compile(r"(\brp\.?\s*\d|\d\s*(juta|jt|rb|ribu|million|mio)\b|"
+                                   r"\b(semua\w*|seluruh\w*|all of|the whole|full|penuh)\b)",
+                                   re.IGNORECASE), "jmo"),
 }
 # Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?", "klo yg
 # BPU?"): those above, "how many" questions, a place.
@@ -143,7 +148,12 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
     match = knowledge.match(f"{text} {keyword}")
     exchange = knowledge.match(f"{before} {text}")
     closest = [entry.id for entry, _ in exchange.ranked if entry.id != last.id][:FOLLOW_UP_AGREEMENT]
-    answered = match.answered and match.entry.id != last.id and match.entry.id in closest
+    # never another programme's entry that neither the follow-up nor the last answer is about
+    # ("can my wife do it too?" after the BPU registration: not the migrant workers' families)
+    topic = match.entry.topic
+    answered = match.answered and match.entry.id != last.id and match.entry.id in closest \
+        and (topic == last.topic or topic not in PROGRAMME_TOPICS
+             or last.topic not in PROGRAMME_TOPICS or topic in knowledge.named_topics(text))
     named = knowledge.named_topic(text)
     group = asks_within_group(knowledge, before, text)
     if group:  # the group's entries first as buttons

@@ -853,6 +853,43 @@ def test_a_follow_up_placed_in_an_intent_after_its_own_answer_gets_the_entry_it_
     assert faq.render_answer(expected, "id", get_facts())[:60] in reply_text, reply_text
 
 
+def test_a_follow_up_gets_no_other_programmes_entry_after_an_english_question_on_bpu(kb):
+    """'can my wife do it too?' after registering as self-employed (the BPU intent's answer): not
+    the migrant workers' family rule ('they cannot ... in the destination country'), which the
+    message alone comes closest to; "self employed" names BPU."""
+    from actions.small_talk import ActionFallback
+
+    before, text = "I am a grab driver, how do I register as self-employed?", "can my wife do it too?"
+    assert kb.named_topic(before) == "bpu"
+    family = kb.match(text).entry
+    assert family.topic == "pmi"
+    reply_text = follow_up_text(ActionFallback(), "nlu_fallback", [before], text, "ask_bpu")
+    assert faq.render_answer(family, "en", get_facts())[:60] not in reply_text, reply_text
+
+
+@pytest.mark.parametrize("message, yes", [
+    ("my JHT balance is 80 million, can I withdraw all of it in JMO?", False),
+    ("saldo jht sy 80 jt bisa cair semua lewat jmo?", False),
+    ("bisa ajukan klaim jht lewat jmo?", True)])
+def test_the_jmo_feature_says_yes_only_to_a_plain_can_question(kb, message, yes):
+    """The JMO feature's "yes" does not say that a claim in JMO has a limit: a question with an
+    amount or "all of it" gets the entry or the honest reply (the claim criteria entry among the
+    buttons), never a plain "Yes"; a plain one gets its answer (here the claim criteria entry)."""
+    from actions.jmo import ActionJmoFeature
+
+    messages, _ = run_action(ActionJmoFeature(), message, intent="ask_jmo_feature")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    if yes:
+        assert "belum punya jawabannya" not in text, text
+    else:
+        assert not text.startswith(("Bisa.", "Yes.")), text
+        criteria = kb.by_id["ech_jmo_claim_criteria"]
+        buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+        assert criteria.title[detect_language(message)] in buttons \
+            or faq.render_answer(criteria, detect_language(message), get_facts())[:50] in text, \
+            (text, buttons)
+
+
 @pytest.mark.parametrize("busy", [True, False])
 def test_a_question_that_got_the_busy_reply_sets_no_topic_for_a_follow_up(kb, busy):
     """'syaratnya apa?' after 'apa itu jkp? sy kena phk' that got the busy reply (the action server

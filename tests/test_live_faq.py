@@ -503,6 +503,9 @@ QUESTION_BEFORE_FOLLOW_UPS = [
         ("what documents do I need to claim JHT?", ["KTP"], []),
         ("can someone else submit it?", ["account in the participant's own name"],
          NOT_UNDERSTOOD)]),
+    ("self-employed registration in english, then 'my wife too?'", [
+        ("I am a grab driver, how do I register as self-employed?", ["IDR 16,800"], []),
+        ("can my wife do it too?", [], ["destination country"] + NOT_UNDERSTOOD)]),
     ("a contribution question the coverage intent takes", [
         ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
 ]
