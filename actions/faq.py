@@ -67,11 +67,18 @@ UNSURE_CONFIDENCE = 0.60
 # rates by risk level are an entry. "iuran bpjs tk brp persen" went to the share of Kalbar's
 # workers covered: "persen" alone asks that share, the contribution words do not).
 # Each with the knowledge topic of the honest reply when the message names none.
+STATUS_CHECK = re.compile(r"\b(cek|check|status|lacak|track\w*)\b", re.IGNORECASE)
 BEYOND_THE_INTENT_ANSWER = {
     "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent)\b",
                            re.IGNORECASE), "jkk"),
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
                                 re.IGNORECASE), "umum"),
+    # "gmn cara cek sy dpt bsu ga?": the rules of the year do not say where to check one's status
+    "ask_bsu": (STATUS_CHECK, "bsu"),
+    "ask_bsu_rules": (STATUS_CHECK, "bsu"),
+    # "iuran bpu tahun depan naik ga?": today's fee says nothing of next year's
+    "ask_bpu": (re.compile(r"\b(tahun depan|thn depan|taun depan|next year|naik|increase\w*|"
+                           r"go up|goes up)\b", re.IGNORECASE), "bpu"),
     # "can I withdraw all of my 80 million in JMO?": the feature's "yes" does not say that a
     # claim in JMO has a limit
     "ask_jmo_feature": (re.compile(r"(\brp\.?\s*\d|\d\s*(juta|jt|rb|ribu|million|mio)\b|"

@@ -890,6 +890,29 @@ def test_the_jmo_feature_says_yes_only_to_a_plain_can_question(kb, message, yes)
             (text, buttons)
 
 
+@pytest.mark.parametrize("message, intent, action", [
+    ("gmn cara cek sy dpt bsu ga?", "ask_bsu_rules", "ActionBsuRules"),
+    ("how do I check if I'm getting BSU?", "ask_bsu", "ActionBsu"),
+    ("iuran bpu tahun depan naik ga?", "ask_bpu", None),
+    ("will the BPU fee go up next year?", "ask_bpu", None)])
+def test_a_question_the_intents_answer_does_not_answer_gets_the_entry_or_the_honest_reply(
+        kb, message, intent, action):
+    """Placed surely in an intent whose answer does not say it: where to check one's BSU status is
+    not in the BSU rules of the year; next year's BPU fee is not today's fee. The entry that
+    answers it, else the honest reply; never the intent's own answer as if it answered."""
+    from actions import bsu
+    from actions.answers import ActionAnswer
+
+    chosen = getattr(bsu, action)() if action else ActionAnswer()
+    text = reply(message, intent, chosen)
+    legal_basis = next(y for y in get_facts()["bsu_years"] if y["year"] == 2025)["legal_basis"]
+    assert legal_basis not in text, text
+    honest = ("belum punya jawabannya" in text or "do not have the answer" in text)
+    assert honest or "(Sumber: FAQ resmi" in text or "(Source: the official" in text, text
+    if "bpu" in message.lower():
+        assert honest and kb.topics["bpu"].name[detect_language(message)] in text, text
+
+
 @pytest.mark.parametrize("busy", [True, False])
 def test_a_question_that_got_the_busy_reply_sets_no_topic_for_a_follow_up(kb, busy):
     """'syaratnya apa?' after 'apa itu jkp? sy kena phk' that got the busy reply (the action server
