@@ -176,8 +176,8 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
 def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Optional[str],
                             text: str, before: Optional[str] = None) -> bool:
     """Whether `match`, the entry that answers a short message `text` read alone (a follow-up
-    whose follow-up reading found none), may stand after the question `before` on `last_topic` (None: no
-    such question): not when it is of another programme and the message names none ("bisa
+    whose follow-up reading found none), may stand after the question `before` on `last_topic`
+    (None: no such question): not when it is of another programme and the message names none ("bisa
     diwakilin ga" after the JHT claim documents must not get the JP claim, whose examples say
     "diwakilin"), nor, after a question on a group of participants, an entry of a programme for
     everyone ("plus jht brp?" after the BPU fee must not get the wage earners' JHT fee:
@@ -309,7 +309,7 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
         # brother do it?" after the JHT documents: the JHT proxy entry); "plus jht brp?" after
         # the BPU fee: the group's entry, else the honest reply on the group with its entries as
         # buttons
-        answered = answer_follow_up_of_question(turn)
+        answered = answer_follow_up_of_question(turn, found=found)
         if answered is not None:
             return answered
     match = knowledge.match(turn.text)
@@ -363,15 +363,17 @@ def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
     return None
 
 
-def answer_follow_up_of_question(turn: Turn, honest: bool = False) -> Optional[List[EventType]]:
+def answer_follow_up_of_question(turn: Turn, honest: bool = False,
+                                  found: Optional[Tuple[str, Entry]] = None
+                                  ) -> Optional[List[EventType]]:
     """The knowledge entry that answers a short follow-up ("iurannya brp?") read with the question
-    before it (topical_question_before), when the answer before was an intent's own (not a
+    before it (`found`, the caller's topical_question_before, else looked up here), when the answer before was an intent's own (not a
     knowledge answer) that has nothing more on it ("daftar bpu gmn" answered by the registration
     steps). When no entry clearly does: with `honest`, or when the follow-up asks within a group
     of participants (`asks_within_group`), the honest reply on that question's topic with the
     entries closest to the whole exchange as "did you mean ...?" buttons, else None.
     None too when no question before has a topic of the knowledge base."""
-    found = topical_question_before(turn)
+    found = found or topical_question_before(turn)
     if found is None:
         return None
     before, last = found
@@ -483,7 +485,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         found = topical_question_before(turn)
         if found and (not knowledge.named_topic(turn.text)
                       or asks_within_group(knowledge, found[0], turn.text)):
-            answered = answer_follow_up_of_question(turn)
+            answered = answer_follow_up_of_question(turn, found=found)
             if answered is not None:
                 return answered
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered \
