@@ -104,6 +104,15 @@ FOLLOW_UP_AGREEMENT = 3
 # brp?" asks the JHT fee of an informal worker, not of a wage earner), so it gets an entry of the
 # group or the honest reply on the group, never another topic's entry for everyone.
 PARTICIPANT_GROUP_TOPICS = {"bpu", "pmi"}
+# "brp persen?" after an answer that states percentages asks for those percentages: the last
+# answer again, not another entry's percentages ("jht bisa diambil sebagian?" -> "brp persen?" is
+# not the JHT contribution rate).
+PERCENT_WORDS = {"persen", "persennya", "prosen", "percent", "percentage", "%"}
+# the other words such a question may have ("brp persen?", "what percent is it?"); any other word
+# asks something of its own ("brp persen iurannya?")
+PERCENT_QUESTION_WORDS = {"brp", "berapa", "berape", "brapa", "bp", "how", "many", "much",
+                          "what", "which", "is", "it", "that", "the", "ya", "sih", "dong", "tu",
+                          "itu", "jadi", "and", "trus", "terus"}
 # "Did you mean ...?" buttons: at most this many entries, each scoring at least this much.
 MAX_SUGGESTIONS = 3
 SUGGEST_SCORE = 0.30
@@ -130,8 +139,11 @@ def follow_up_match(turn: Turn) -> Optional[Match]:
     return match_follow_up(get_knowledge(), before, turn.text, last)
 
 
-def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -> Match:
-    """The match of a follow-up `text` of the answer `last` to the question `before`.
+def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
+                    given: bool = True) -> Match:
+    """The match of a follow-up `text` of the answer `last` to the question `before` (`given`:
+    False when `last` is only the closest entry of the question's topic, not an answer the user
+    got: the honest reply or an intent's own answer came before, so `last` may answer now).
 
     - The follow-up says what is asked, the last answer's topic which programme: `text` is
       matched with the topic's keyword that `before` used, else its first keyword ("syaratnya
@@ -146,19 +158,24 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
       does not leave by naming another group: only an entry of that group ("plus jht brp?" after
       the BPU fee), never the question asked again of the programme it names.
     Either way the last answer itself is never the answer (a follow-up asks something else:
-    "berapa santunan jkm" -> "syaratnya?" must not repeat the amount). Measured on the 38
+    "berapa santunan jkm" -> "syaratnya?" must not repeat the amount), unless the follow-up asks
+    for the percentages it states (`asks_percent_the_answer_states`). Measured on the 38
     follow-ups of tests/data/knowledge_follow_ups.yml, as answer_unplaced uses it (this first,
     then the message alone): see docs/knowledge.md."""
+    if asks_percent_the_answer_states(knowledge, text, last):
+        match = knowledge.match(before)
+        return dataclasses.replace(match, entry=last, answered=True, topic=last.topic)
     keywords = knowledge.topics[last.topic].keywords
     used = f" {knowledge.normalise(before)} "
     keyword = next((k for k in keywords if f" {k} " in used), keywords[0] if keywords else "")
     match = knowledge.match(f"{text} {keyword}")
     exchange = knowledge.match(f"{before} {text}")
-    closest = [entry.id for entry, _ in exchange.ranked if entry.id != last.id][:FOLLOW_UP_AGREEMENT]
+    said = last.id if given else None
+    closest = [entry.id for entry, _ in exchange.ranked if entry.id != said][:FOLLOW_UP_AGREEMENT]
     # never another programme's entry that neither the follow-up nor the last answer is about
     # ("can my wife do it too?" after the BPU registration: not the migrant workers' families)
     topic = match.entry.topic
-    answered = match.answered and match.entry.id != last.id and match.entry.id in closest \
+    answered = match.answered and match.entry.id != said and match.entry.id in closest \
         and (topic == last.topic or topic not in PROGRAMME_TOPICS
              or last.topic not in PROGRAMME_TOPICS or topic in knowledge.named_topics(text))
     named = knowledge.named_topic(text)
@@ -169,8 +186,16 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry) -
                                    answered=answered and match.entry.topic == group)
     if not answered and named and named != last.topic and names_programme(knowledge, text, named):
         match = knowledge.match(swap_programme(knowledge, before, text, named))
-        answered = match.answered and match.entry.id != last.id
+        answered = match.answered and match.entry.id != said
     return dataclasses.replace(match, answered=answered)
+
+
+def asks_percent_the_answer_states(knowledge: Knowledge, text: str, last: Entry) -> bool:
+    """Whether the follow-up `text` only asks "how many percent?" (PERCENT_WORDS and
+    PERCENT_QUESTION_WORDS) of the answer `last`, which states percentages."""
+    words = set(re.findall(r"[a-z]+|%", text.lower()))
+    return bool(words & PERCENT_WORDS) and words <= PERCENT_WORDS | PERCENT_QUESTION_WORDS \
+        and any("%" in answer or ":percent}" in answer for answer in last.answer.values())
 
 
 def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Optional[str],
@@ -342,13 +367,14 @@ def answered_questions(turn: Turn) -> List[str]:
     return questions[:-1]
 
 
-def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
-    """(question, entry) of the latest question before this short one (at most
+def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
+    """(question, entry, answered) of the latest question before this short one (at most
     FOLLOW_UP_MAX_WORDS words) that the knowledge base answers or knows the topic of: the clause
     before it in the same message, else one of the user's QUESTIONS_BACK messages before it, the
     latest first ("brp lama cairnya?" after "syaratnya apa?" after "sy mau klaim jht gmn
     caranya" leans on the JHT claim, not on the topicless "syaratnya apa?"). The entry is the one
-    that answers it, else the closest of its topic. None when there is no such question."""
+    that answers it (answered True), else the closest of its topic. None when there is no such
+    question."""
     if len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
         return None
     questions = [turn.before] if turn.before else answered_questions(turn)[-QUESTIONS_BACK:][::-1]
@@ -356,15 +382,15 @@ def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry]]:
     for question in questions:
         match = knowledge.match(question)
         if match.answered:
-            return question, match.entry
+            return question, match.entry, True
         if match.topic in knowledge.topics:
             return question, next((entry for entry, _ in match.ranked if entry.topic == match.topic),
-                                  match.entry)
+                                  match.entry), False
     return None
 
 
 def answer_follow_up_of_question(turn: Turn, honest: bool = False,
-                                  found: Optional[Tuple[str, Entry]] = None
+                                  found: Optional[Tuple[str, Entry, bool]] = None
                                   ) -> Optional[List[EventType]]:
     """The knowledge entry that answers a short follow-up ("iurannya brp?") read with the question
     before it (`found`, the caller's topical_question_before, else looked up here), when the answer before was an intent's own (not a
@@ -376,9 +402,9 @@ def answer_follow_up_of_question(turn: Turn, honest: bool = False,
     found = found or topical_question_before(turn)
     if found is None:
         return None
-    before, last = found
+    before, last, answered = found
     knowledge = get_knowledge()
-    follow_up = match_follow_up(knowledge, before, turn.text, last)
+    follow_up = match_follow_up(knowledge, before, turn.text, last, given=answered)
     if follow_up.answered:
         return ActionKnowledge(follow_up.entry).answer(turn)
     if honest or asks_within_group(knowledge, before, turn.text):
@@ -455,6 +481,11 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     if turn.intent in UNPLACED_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
         return None
     knowledge = get_knowledge()
+    last = last_entry(turn)
+    if last is not None and asks_percent_the_answer_states(knowledge, turn.text, last):
+        # "what percent?" after the partial JHT withdrawal, whatever intent the model chose (the
+        # Kalbar coverage share, a percentage, at 0.66)
+        return ActionKnowledge(last).answer(turn)
     words, beyond_topic = BEYOND_THE_INTENT_ANSWER.get(turn.intent, (None, None))
     asks_beyond = bool(words and words.search(turn.text))
     unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
@@ -475,7 +506,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             + ActionNoExactAnswer(match.topic or beyond_topic, match).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS:
         return None
-    if last_entry(turn) is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \
+    if last is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \
             and turn.intent not in HONEST_FOLLOW_UP_INTENTS:
         # a follow-up of an intent's own answer that the entry with the question before answers
         # ("bisa diwakilkan?" after the JHT claim documents: who may claim for the member, not

@@ -73,7 +73,10 @@ class ActionHowMany(BotAction):
         answer = COUNT_ANSWERS.get(topic)
         if answer:
             return answer().respond(turn)
-        answered = answer_follow_up_of_question(turn)
+        # "how much must I pay?" after a question of the knowledge base's (the migrant workers'
+        # membership): the entry, else the honest reply on that topic with its close entries,
+        # not "a count of what?"
+        answered = answer_follow_up_of_question(turn, honest=True)
         if answered is not None:
             return answered
         buttons = [{"title": turn.render(title), "payload": payload} for title, payload in COUNT_MENU]

@@ -166,12 +166,25 @@ def quiet_rasa() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-async def predict(model_path: Path, texts: Sequence[str]) -> List[Prediction]:
-    """Parses every text with the trained model, in-process (no server)."""
+_agents: Dict[Tuple[str, int], object] = {}
+
+
+def load_agent(model_path: Path):
+    """The model's rasa Agent, loaded once per version of the file (a load takes about 20 s, and
+    every holdout is parsed with the same model)."""
     quiet_rasa()
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(model_path))
+    key = (str(model_path), model_path.stat().st_mtime_ns)
+    if key not in _agents:
+        _agents.clear()
+        _agents[key] = Agent.load(str(model_path))
+    return _agents[key]
+
+
+async def predict(model_path: Path, texts: Sequence[str]) -> List[Prediction]:
+    """Parses every text with the trained model, in-process (no server)."""
+    agent = load_agent(model_path)
     predictions = []
     for text in texts:
         result = await agent.parse_message(text)

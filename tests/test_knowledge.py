@@ -520,6 +520,41 @@ def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_o
     assert faq.render_answer(expected, "id", get_facts())[:50] in text, text
 
 
+def test_how_many_after_an_honest_reply_may_get_the_entry_closest_to_the_question_before(kb):
+    """'and for how many months?' after the honest reply to a JKP cash question (the closest
+    entry, the JKP cash amount, was not given): that entry, which says for how many months; not
+    "a count of what?"."""
+    from actions.followup import ActionHowMany
+
+    before = "my salary is 4.1 million and i got laid off, how much JKP per month?"
+    match = kb.match(before)
+    assert not match.answered and match.entry.id == "jkp_cash_amount"
+    text = follow_up_text(ActionHowMany(), "ask_how_many", [before], "and for how many months?",
+                          None)
+    assert knowledge.render_answer(match.entry, "en", get_facts())[:50] in text, text
+
+
+@pytest.mark.parametrize("before, follow_up, lang", [
+    ("i work in malaysia as tkw, can i join bpjs ketenagakerjaan?", "how much i must pay?", "en"),
+    ("sy mau kerja ke brunei lewat agen, daftar bpjs pmi dmn?", "brp iurannya?", "id"),
+])
+def test_how_much_after_an_intents_answer_on_a_topic_gets_the_topic_not_a_count_menu(
+        kb, before, follow_up, lang):
+    """'how much must I pay?' after the migrant-worker intent's own answer: an entry or the honest
+    reply on migrant workers with the PMI fee among the buttons (a message that names a migrant
+    worker and BPJS Ketenagakerjaan is on migrant workers, not on BPJS in general)."""
+    from actions.followup import ActionHowMany
+
+    assert kb.named_topic(before) == "pmi"
+    messages = follow_up_messages(ActionHowMany(), "ask_how_many", [before], follow_up,
+                                  "ask_migrant_worker")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    fee = kb.by_id["pmi_contribution"]
+    assert knowledge.render_answer(fee, lang, get_facts())[:50] in text \
+        or (kb.topics["pmi"].name[lang] in text and fee.title[lang] in buttons), (text, buttons)
+
+
 def test_requirements_after_an_honest_reply_lean_on_the_question_before(kb):
     """'syaratnya apa?' after the honest reply to a JKP question (topic slot cleared): the JKP
     requirements entry, not the help menu."""
@@ -617,6 +652,23 @@ def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     assert repeated == 0
     # floors just under docs/knowledge.md's figures (38 follow-ups: 24 right, 2 wrong, 2 honest)
     assert right >= 23 and wrong <= 2 and honest >= 2, (right, wrong, honest)
+
+
+@pytest.mark.parametrize("before, text, percentages_repeated", [
+    ("jht bisa diambil sebagian ga?", "brp persen?", True),
+    ("can I take part of my JHT while still working?", "what percent is it?", True),
+    ("jht bisa diambil sebagian ga?", "brp persen iurannya?", False),  # asks the fee's share
+    ("berapa santunan jkm", "brp persen?", False),  # its answer states no percentage
+])
+def test_how_many_percent_after_an_answer_that_states_percentages_gets_them_again(
+        kb, before, text, percentages_repeated):
+    """'brp persen?' after the partial JHT withdrawal asks for the shares of the balance that
+    answer states, not for the JHT contribution rate (another entry's percentages)."""
+    last = kb.match(before).entry
+    match = faq.match_follow_up(kb, before, text, last)
+    assert (match.answered and match.entry.id == last.id) == percentages_repeated, match.entry.id
+    if percentages_repeated:
+        assert "%" in knowledge.render_answer(last, detect_language(text), get_facts())
 
 
 @pytest.mark.parametrize("knowledge_answer_before", [True, False])

@@ -482,8 +482,9 @@ FOLLOW_UPS = [
 ]
 
 
-# Follow-ups that lean on the question before an intent's own answer, or ask within a group of
-# participants (actions/faq.py asks_within_group): (name, [(message, must, must_not)]).
+# Follow-ups that lean on the question before an intent's own answer, ask within a group of
+# participants (actions/faq.py asks_within_group) or ask for the percentages the answer before
+# states: (name, [(message, must, must_not)]).
 QUESTION_BEFORE_FOLLOW_UPS = [
     ("bpu fee, then 'plus jht'", [
         ("iuran bpu brp?", ["Rp16.800"], []),
@@ -506,6 +507,13 @@ QUESTION_BEFORE_FOLLOW_UPS = [
     ("self-employed registration in english, then 'my wife too?'", [
         ("I am a grab driver, how do I register as self-employed?", ["IDR 16,800"], []),
         ("can my wife do it too?", [], ["destination country"] + NOT_UNDERSTOOD)]),
+    # the percentages the answer before states, not the JHT contribution rate
+    ("partial jht, then 'brp persen?'", [
+        ("jht bisa diambil sebagian ga?", ["30%", "10%"], []),
+        ("brp persen?", ["30%", "10%"], ["5,7%"])]),
+    ("partial jht in english, then 'what percent?'", [
+        ("can I take some of my JHT out while still employed?", ["30%", "10%"], []),
+        ("what percent?", ["30%", "10%"], ["5.7%"])]),
     ("a contribution question the coverage intent takes", [
         ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
 ]
