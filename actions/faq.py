@@ -357,13 +357,22 @@ REQUIREMENTS_BY_KNOWLEDGE_TOPIC = {"jht": "ask_jht_documents"}
 
 def answered_questions(turn: Turn) -> List[str]:
     """The user's messages before the latest one, oldest first, without those that got the busy
-    reply (the action server was down: the user got no answer, so they set no topic; issue 19)."""
+    reply (the action server was down: the user got no answer, so they set no topic; issue 19).
+    A busy reply to a new question (one that resets the topic, rasa_runtime/action_guard.py) drops
+    the messages before it too: the user had moved on from them."""
     questions: List[str] = []
+    busy_before = False
     for event in turn.tracker.events:
         if event.get("event") == "user":
             questions.append(event.get("text") or "")
         elif event.get("event") == "bot" and (event.get("metadata") or {}).get(BUSY) and questions:
             questions.pop()
+            busy_before = True
+            continue
+        elif busy_before and event.get("event") == "slot" and event.get("name") == "topic" \
+                and event.get("value") is None:
+            questions.clear()
+        busy_before = False
     return questions[:-1]
 
 

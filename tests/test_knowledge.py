@@ -1004,3 +1004,24 @@ def test_a_question_that_got_the_busy_reply_sets_no_topic_for_a_follow_up(kb, bu
         assert jkp not in text and requirements not in text, text
     else:
         assert requirements in text, text
+
+
+@pytest.mark.parametrize("resets_topic", [True, False])
+def test_a_busy_reply_to_a_new_question_drops_the_questions_before_it(resets_topic):
+    """'apa itu plkk' answered, then 'apa itu bsu' got the busy reply that resets the topic (a new
+    question, rasa_runtime/action_guard.py): the PLKK question no longer counts for a follow-up
+    (tests/test_faults.py asks 'di kalbar ada berapa?' next). A busy reply to a follow-up keeps
+    the topic, and the question before it counts."""
+    from actions.base import BUSY, Turn
+    from conftest import make_tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    tracker = make_tracker("di kalbar ada berapa?", "ask_how_many", topic=None)
+    busy = [{"event": "bot", "text": "sibuk", "metadata": {BUSY: True}}]
+    if resets_topic:
+        busy.append({"event": "slot", "name": "topic", "value": None})
+    tracker.events[-1:-1] = [{"event": "user", "text": "apa itu plkk"},
+                             {"event": "bot", "text": "PLKK ialah ..."},
+                             {"event": "user", "text": "apa itu bsu"}] + busy
+    turn = Turn(CollectingDispatcher(), tracker)
+    assert faq.answered_questions(turn) == ([] if resets_topic else ["apa itu plkk"])
