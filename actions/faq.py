@@ -68,9 +68,21 @@ UNSURE_CONFIDENCE = 0.60
 # workers covered: "persen" alone asks that share, the contribution words do not).
 # Each with the knowledge topic of the honest reply when the message names none.
 STATUS_CHECK = re.compile(r"\b(cek|check|status|lacak|track\w*)\b", re.IGNORECASE)
+# "sakit karena kerja kena bahan kimia, ditanggung jkk ga?": the JKK benefits and where to get
+# treated after an accident say nothing of occupational diseases (entries do)
+OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|sakitnya) " \
+    r"(karena|krn|akibat|gara2|gara-gara|gr2) (kerja|pekerjaan)|bahan kimia|chemicals?|" \
+    r"occupational (disease|illness)\w*|work[- ]related (disease|illness)\w*"
+# "saldo jht 50 jt kena pajak brp?", "jht dapat bunga brp?": no JHT intent's answer states the tax
+# or the return on the fund (entries do)
+JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|interest|"
+                               r"hasil pengembangan|imbal hasil)\b", re.IGNORECASE)
 BEYOND_THE_INTENT_ANSWER = {
-    "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent)\b",
-                           re.IGNORECASE), "jkk"),
+    "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent|"
+                           + OCCUPATIONAL_DISEASE + r")\b", re.IGNORECASE), "jkk"),
+    "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r")\b", re.IGNORECASE), "jkk"),
+    **{intent: (JHT_TAX_OR_RETURN, "jht") for intent in (
+        "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout")},
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
                                 re.IGNORECASE), "umum"),
     # "gmn cara cek sy dpt bsu ga?": the rules of the year do not say where to check one's status
@@ -91,6 +103,11 @@ FOLLOW_UP_INTENTS = KNOWLEDGE_FIRST_INTENTS | UNPLACED_INTENTS | {"ask_how_many"
 # Intents of a follow-up that gets the honest reply when no entry answers it with the question
 # before it: a message the model did not place, or that names nothing ("syaratnya?", "brp?").
 HONEST_FOLLOW_UP_INTENTS = UNPLACED_INTENTS | {"ask_requirements", "ask_how_many"}
+# Intents whose own answer holds whatever programme the conversation is about (where to complain,
+# a lost card, a JMO login problem): a follow-up placed there keeps that answer when no entry
+# answers it with the question before ("sy blm dpt, komplain kemana?" after BSU).
+ANY_TOPIC_INTENTS = {"ask_complaint", "ask_lost_card", "ask_jmo_password", "ask_jmo_account",
+                     "ask_jmo_error"}
 # A follow-up is short: at most this many words.
 FOLLOW_UP_MAX_WORDS = 6
 # A follow-up of an intent's answer leans on the latest of this many messages before it that has
@@ -215,6 +232,21 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
         return topic == group or topic not in PROGRAMME_TOPICS
     return last_topic is None or topic == last_topic or topic not in PROGRAMME_TOPICS \
         or last_topic not in PROGRAMME_TOPICS or bool(knowledge.named_topic(text))
+
+
+def only_on_topic_before(knowledge: Knowledge, before: str, text: str, topic: str) -> bool:
+    """Whether the short follow-up `text`, read with the question `before` on `topic`, asks about
+    that topic only, though the message alone is not: it names no topic, the knowledge base does
+    not answer it alone and its closest entry is another topic's, while the FOLLOW_UP_AGREEMENT
+    closest entries of the exchange are all of `topic`. The model placed such a message on its
+    words alone ("how do I check if I got it?" after BSU went to the membership check at 0.88):
+    when no entry answers it, the honest reply on `topic`, not that intent's answer."""
+    if knowledge.named_topic(text):
+        return False
+    alone = knowledge.match(text)
+    exchange = knowledge.match(f"{before} {text}")
+    return not alone.answered and alone.entry.topic != topic \
+        and all(entry.topic == topic for entry, _ in exchange.ranked[:FOLLOW_UP_AGREEMENT])
 
 
 def asks_within_group(knowledge: Knowledge, before: str, text: str) -> Optional[str]:
@@ -525,7 +557,9 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         found = topical_question_before(turn)
         if found and (not knowledge.named_topic(turn.text)
                       or asks_within_group(knowledge, found[0], turn.text)):
-            answered = answer_follow_up_of_question(turn, found=found)
+            honest = turn.intent not in ANY_TOPIC_INTENTS \
+                and only_on_topic_before(knowledge, found[0], turn.text, found[1].topic)
+            answered = answer_follow_up_of_question(turn, honest=honest, found=found)
             if answered is not None:
                 return answered
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS and (match or knowledge.match(turn.text)).answered \

@@ -1025,3 +1025,71 @@ def test_a_busy_reply_to_a_new_question_drops_the_questions_before_it(resets_top
                              {"event": "user", "text": "apa itu bsu"}] + busy
     turn = Turn(CollectingDispatcher(), tracker)
     assert faq.answered_questions(turn) == ([] if resets_topic else ["apa itu plkk"])
+
+
+@pytest.mark.parametrize("message, intent, expected", [
+    ("is JKK covering occupational disease? i got sick from chemicals at the factory", "ask_jkk",
+     "jkk_pak_types"),
+    ("sakit karena kerja kena bahan kimia, ditanggung jkk ga?", "ask_plkk_treatment",
+     "jkk_pak_types"),
+    ("saldo jht sy 50jt, kena pajak brp?", "ask_jht_payout", "jht_tax"),
+    ("I have 120 million in JHT, how much tax gets cut when I withdraw?", "ask_jht_payout",
+     "jht_tax"),
+    ("berapa bunga jht per tahun?", "ask_jht", "jht_fund_returns"),
+    ("how much interest does JHT pay a year?", "ask_jht", "jht_fund_returns")])
+def test_occupational_disease_and_the_jht_tax_or_return_are_beyond_the_intents_answer(
+        kb, message, intent, expected):
+    """From a fresh-user trial: placed surely in the JKK benefits, where to get treated after an
+    accident, or a JHT intent, none of whose answers says a word of occupational diseases, the
+    JHT tax or the return on the fund: the entry that answers it, else the honest reply with that
+    entry first among the buttons; never the intent's own answer."""
+    from actions.answers import ActionAnswer
+    from actions.plkk import ActionPlkkTreatment
+
+    action = ActionPlkkTreatment() if intent == "ask_plkk_treatment" else ActionAnswer()
+    messages, _ = run_action(action, message, intent=intent)
+    text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    lang = detect_language(message)
+    entry = kb.by_id[expected]
+    facts = get_facts()
+    for own in (facts["benefits"]["legal_basis"], facts["jht"]["legal_basis"]):
+        assert own not in text or faq.render_answer(entry, lang, facts)[:60] in text, text
+    if "belum punya jawabannya" in text or "do not have the answer" in text:
+        assert buttons and buttons[0] == entry.title[lang], (text, buttons)
+    else:
+        assert faq.render_answer(entry, lang, facts)[:60] in text, text
+
+
+def test_where_to_get_treated_keeps_its_own_answer_without_disease_words():
+    from actions.plkk import ActionPlkkTreatment
+
+    text = reply("kecelakaan kerja berobat kemana", "ask_plkk_treatment", ActionPlkkTreatment())
+    assert f"{get_facts()['plkk']['total']} PLKK" in text and "(Sumber: FAQ resmi" not in text, text
+
+
+@pytest.mark.parametrize("before, text, intent, topic, honest", [
+    ("what is BSU?", "how do I check?", "ask_membership_check", "ask_bsu", "bsu"),
+    ("apa itu bsu", "cek nya dmn?", "ask_membership_check", "ask_bsu", "bsu"),
+    ("apa itu jkp", "caranya daftar gmn", "ask_register", "ask_jkp", "jkp"),
+    # where to complain holds for any programme: the intent's own answer
+    ("bsu 2025 brp", "sy blm dpt, komplain kemana?", "ask_complaint", "ask_bsu_year", None)])
+def test_a_follow_up_only_on_the_topic_before_gets_the_honest_reply_not_another_intents_answer(
+        kb, before, text, intent, topic, honest):
+    """From a fresh-user trial: 'how do I check?' after a BSU answer went to the membership check
+    (where a hospital checks one's membership for a work accident). Read with the question before,
+    it is a BSU question that no entry clearly answers: the honest reply on BSU with its entries
+    as buttons (`only_on_topic_before`)."""
+    from actions.answers import ActionAnswer
+
+    messages = follow_up_messages(ActionAnswer(), intent, [before], text, topic)
+    reply_text = "\n".join(m.get("text") or "" for m in messages)
+    lang = detect_language(text)
+    if honest:
+        assert kb.topics[honest].name[lang] in reply_text, reply_text
+        assert "belum punya jawabannya" in reply_text or "do not have the answer" in reply_text
+        buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+        assert buttons and all(kb.by_title[faq.title_key(b)].topic == honest for b in buttons), \
+            buttons
+    else:
+        assert "belum punya jawabannya" not in reply_text and "175" in reply_text, reply_text
