@@ -239,7 +239,7 @@ def only_on_topic_before(knowledge: Knowledge, before: str, text: str, topic: st
     that topic only, though the message alone is not: it names no topic, the knowledge base does
     not answer it alone and its closest entry is another topic's, while the FOLLOW_UP_AGREEMENT
     closest entries of the exchange are all of `topic`. The model placed such a message on its
-    words alone ("how do I check if I got it?" after BSU went to the membership check at 0.88):
+    words alone ("how do I check?" after BSU went to the membership check at 0.64):
     when no entry answers it, the honest reply on `topic`, not that intent's answer."""
     if knowledge.named_topic(text):
         return False
