@@ -1061,6 +1061,25 @@ def test_occupational_disease_and_the_jht_tax_or_return_are_beyond_the_intents_a
         assert faq.render_answer(entry, lang, facts)[:60] in text, text
 
 
+def test_documents_after_the_death_benefit_offer_the_jkm_claim_documents_not_say_none_exist(kb):
+    """'dokumennya apa aja?' after the death benefit (an intent's answer): the knowledge base has
+    the JKM claim documents, so not "no requirements in my data" (`requirements_unknown`); the
+    scholarship documents are on JKM too, so the honest reply on JKM with the claim documents as
+    the first button (CI's live test after `only_on_topic_before`)."""
+    from actions.answers import ActionAnswer
+
+    for before, text, lang in [
+            ("klo peserta meninggal keluarganya dapet brp", "dokumennya apa aja?", "id"),
+            ("what do heirs get if a member dies?", "which documents?", "en")]:
+        messages = follow_up_messages(ActionAnswer(), "ask_jht_documents", [before], text,
+                                      "ask_death_benefit")
+        reply_text = "\n".join(m.get("text") or "" for m in messages)
+        buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+        assert kb.topics["jkm"].name[lang] in reply_text, reply_text
+        assert "Syarat dan berkas untuk itu belum ada" not in reply_text, reply_text
+        assert buttons and buttons[0] == kb.by_id["jkm_claim_documents"].title[lang], buttons
+
+
 def test_where_to_get_treated_keeps_its_own_answer_without_disease_words():
     from actions.plkk import ActionPlkkTreatment
 

@@ -474,7 +474,9 @@ FOLLOW_UPS = [
     ("death benefit, then its documents", [
         ("klo peserta meninggal keluarganya dapet brp", ["48 kali upah", "Rp42 juta"],
          ["ask_death_benefit"]),
-        ("dokumennya apa aja?", ["Syarat dan berkas untuk itu belum ada di data saya", "175"],
+        # the JKM claim documents are an entry, but not the only documents on JKM: the honest
+        # reply on JKM with that entry as the first "did you mean ...?" button (test_knowledge)
+        ("dokumennya apa aja?", ["Jaminan Kematian (JKM) saya belum punya jawabannya", "175"],
          ["ask_death_benefit"])]),
     ("jht, then its requirements", [
         ("jht tu ape sebenarnya", ["Jaminan Hari Tua", "56 tahun"], ["ask_jht"]),
