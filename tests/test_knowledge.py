@@ -1076,7 +1076,12 @@ def test_documents_after_the_death_benefit_offer_the_jkm_claim_documents_not_say
         reply_text = "\n".join(m.get("text") or "" for m in messages)
         buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
         assert kb.topics["jkm"].name[lang] in reply_text, reply_text
-        assert "Syarat dan berkas untuk itu belum ada" not in reply_text, reply_text
+        honest = "belum punya jawabannya" if lang == "id" else "do not have the answer"
+        assert honest in reply_text, reply_text
+        # requirements_unknown (actions/replies.yml) in either language
+        for unknown in ("Syarat dan berkas untuk itu belum ada",
+                        "requirements and documents for that are not in my data"):
+            assert unknown not in reply_text, reply_text
         assert buttons and buttons[0] == kb.by_id["jkm_claim_documents"].title[lang], buttons
 
 
