@@ -26,6 +26,7 @@ from actions.answers import ActionAnswer, answer_as
 from actions.base import BUSY, ROUTERS, BotAction, Turn
 from actions.knowledge import (PROGRAMME_TOPICS, Entry, Knowledge, KnowledgeError, Match,
                                get_knowledge, render_answer, title_key)
+from actions.language import ENGLISH, detect_language
 
 # Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
 TOPIC_PREFIX = "kb:"
@@ -108,8 +109,10 @@ HONEST_FOLLOW_UP_INTENTS = UNPLACED_INTENTS | {"ask_requirements", "ask_how_many
 # answers it with the question before ("sy blm dpt, komplain kemana?" after BSU).
 ANY_TOPIC_INTENTS = {"ask_complaint", "ask_lost_card", "ask_jmo_password", "ask_jmo_account",
                      "ask_jmo_error"}
-# A follow-up is short: at most this many words.
+# A follow-up is short: at most this many words; English says the same in more ("how do I check
+# if I got it?" is 8 words, "cara ceknya gmn?" 3).
 FOLLOW_UP_MAX_WORDS = 6
+FOLLOW_UP_MAX_WORDS_ENGLISH = 8
 # A follow-up of an intent's answer leans on the latest of this many messages before it that has
 # a topic (topical_question_before).
 QUESTIONS_BACK = 3
@@ -135,6 +138,13 @@ MAX_SUGGESTIONS = 3
 SUGGEST_SCORE = 0.30
 
 
+def is_follow_up_length(text: str) -> bool:
+    """Whether `text` is short enough to be a follow-up: at most FOLLOW_UP_MAX_WORDS words, or
+    FOLLOW_UP_MAX_WORDS_ENGLISH in English (actions.language.detect_language)."""
+    limit = FOLLOW_UP_MAX_WORDS_ENGLISH if detect_language(text) == ENGLISH else FOLLOW_UP_MAX_WORDS
+    return len(text.split()) <= limit
+
+
 def previous_question(turn: Turn) -> Optional[str]:
     """The question before this one: the clause before it in the same message (`Turn.before`),
     else the user's message before the latest one in this conversation, or None."""
@@ -148,7 +158,7 @@ def follow_up_match(turn: Turn) -> Optional[Match]:
     """The knowledge match of a short follow-up of the last knowledge answer (`match_follow_up`),
     or None when the last answer was not a knowledge answer or the message is not a follow-up."""
     topic = turn.tracker.get_slot("topic") or ""
-    if not topic.startswith(TOPIC_PREFIX) or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+    if not topic.startswith(TOPIC_PREFIX) or not is_follow_up_length(turn.text):
         return None
     before, last = previous_question(turn), last_entry(turn)
     if not before or last is None:
@@ -409,14 +419,14 @@ def answered_questions(turn: Turn) -> List[str]:
 
 
 def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
-    """(question, entry, answered) of the latest question before this short one (at most
-    FOLLOW_UP_MAX_WORDS words) that the knowledge base answers or knows the topic of: the clause
+    """(question, entry, answered) of the latest question before this short one
+    (`is_follow_up_length`) that the knowledge base answers or knows the topic of: the clause
     before it in the same message, else one of the user's QUESTIONS_BACK messages before it, the
     latest first ("brp lama cairnya?" after "syaratnya apa?" after "sy mau klaim jht gmn
     caranya" leans on the JHT claim, not on the topicless "syaratnya apa?"). The entry is the one
     that answers it (answered True), else the closest of its topic. None when there is no such
     question."""
-    if len(turn.text.split()) > FOLLOW_UP_MAX_WORDS:
+    if not is_follow_up_length(turn.text):
         return None
     questions = [turn.before] if turn.before else answered_questions(turn)[-QUESTIONS_BACK:][::-1]
     knowledge = get_knowledge()
@@ -474,11 +484,16 @@ def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
             return "intent", REQUIREMENTS_BY_KNOWLEDGE_TOPIC[last.topic]
     if follow_up.answered:
         return "entry", follow_up.entry
+    before = previous_question(turn) or ""
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS \
-            and not asks_within_group(knowledge, previous_question(turn) or "", turn.text):
+            and not asks_within_group(knowledge, before, turn.text) \
+            and not (turn.intent not in ANY_TOPIC_INTENTS and before and last
+                     and only_on_topic_before(knowledge, before, turn.text, last.topic)):
         # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer; not a
         # programme's answer for everyone after a question on a group ("klo jht nya?" after the
-        # PMI fee: the honest reply on PMI with its JHT entries as buttons)
+        # PMI fee: the honest reply on PMI with its JHT entries as buttons), nor after a message
+        # that only reads as a question on the last answer's topic ("how do I check if I got
+        # it?" after what BSU is: not the membership check)
         return None
     return "honest", follow_up
 

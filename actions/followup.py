@@ -10,7 +10,7 @@ from actions.answers import (AMOUNTS_BY_TOPIC, REQUIREMENTS_BY_TOPIC, ActionAnsw
 from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
-from actions.faq import (FOLLOW_UP_MAX_WORDS, UNSURE_CONFIDENCE, answer_follow_up_of_question,
+from actions.faq import (UNSURE_CONFIDENCE, answer_follow_up_of_question, is_follow_up_length,
                          has_follow_up_answer, intent_confidence)
 from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
@@ -91,7 +91,7 @@ def route_how_many(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     None otherwise (a router of BotAction.answer)."""
     topic = turn.tracker.get_slot("topic")
     if action.leans_on_topic or turn.intent == "ask_how_many" or not topic \
-            or topic == action.topic_of(turn) or len(turn.text.split()) > FOLLOW_UP_MAX_WORDS \
+            or topic == action.topic_of(turn) or not is_follow_up_length(turn.text) \
             or intent_confidence(turn) >= UNSURE_CONFIDENCE:
         return None
     ranking = (turn.tracker.latest_message or {}).get("intent_ranking") or []

@@ -91,7 +91,7 @@ def answer_another_year(turn: Turn) -> Optional[List[EventType]]:
     ("kalau 2026?", "klo thn ini?", "and in 2022?"): the BSU answer for that year (actions/bsu.py);
     None after another topic, without a year or in a message longer than a follow-up."""
     if turn.tracker.get_slot("topic") != "bsu" or asked_year(turn.text) is None \
-            or len(turn.text.split()) > faq.FOLLOW_UP_MAX_WORDS:
+            or not faq.is_follow_up_length(turn.text):
         return None
     return ActionBsuYear().answer(Turn(turn.dispatcher, turn.tracker, text=turn.text,
                                        intent="ask_bsu_year", lang=turn.lang))

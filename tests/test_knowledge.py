@@ -1092,10 +1092,24 @@ def test_where_to_get_treated_keeps_its_own_answer_without_disease_words():
     assert f"{get_facts()['plkk']['total']} PLKK" in text and "(Sumber: FAQ resmi" not in text, text
 
 
+def test_a_follow_up_is_short_with_more_words_in_english():
+    """A follow-up has at most 6 words, 8 in English: "how do I check if I got it?" is one,
+    "gmn cara ngecek udah masuk blm ke rekening" (7 words) is a question of its own."""
+    assert faq.is_follow_up_length("how do I check if I got it?")
+    assert faq.is_follow_up_length("cara ceknya gmn?")
+    assert not faq.is_follow_up_length("gmn cara ngecek udah masuk blm ke rekening")
+    assert not faq.is_follow_up_length("how do I check if the money was paid to my account?")
+
+
 @pytest.mark.parametrize("before, text, intent, topic, honest", [
     ("what is BSU?", "how do I check?", "ask_membership_check", "ask_bsu", "bsu"),
     ("apa itu bsu", "cek nya dmn?", "ask_membership_check", "ask_bsu", "bsu"),
     ("apa itu jkp", "caranya daftar gmn", "ask_register", "ask_jkp", "jkp"),
+    # English says it in more words (`faq.is_follow_up_length`), after an intent's answer or an
+    # entry's
+    ("what is BSU?", "how do I check if I got it?", "ask_membership_check", "ask_bsu", "bsu"),
+    ("what is BSU?", "how do I check if I got it?", "ask_membership_check", "kb:bsu_what_is",
+     "bsu"),
     # where to complain holds for any programme: the intent's own answer
     ("bsu 2025 brp", "sy blm dpt, komplain kemana?", "ask_complaint", "ask_bsu_year", None)])
 def test_a_follow_up_only_on_the_topic_before_gets_the_honest_reply_not_another_intents_answer(

@@ -516,6 +516,13 @@ QUESTION_BEFORE_FOLLOW_UPS = [
     ("partial jht in english, then 'what percent?'", [
         ("can I take some of my JHT out while still employed?", ["30%", "10%"], []),
         ("what percent?", ["30%", "10%"], ["5.7%"])]),
+    # eight words in English are still a follow-up (faq.is_follow_up_length): on BSU, not the
+    # membership check at a hospital
+    ("what BSU is in english, then 'how do I check if I got it?'", [
+        ("what is BSU?", ["wage subsidy"], []),
+        ("how do I check if I got it?",
+         ["do not have the answer to that exact question about the wage subsidy (BSU)", "175"],
+         ["e-PLKK"] + NOT_UNDERSTOOD)]),
     ("a contribution question the coverage intent takes", [
         ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
 ]
