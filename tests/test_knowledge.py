@@ -595,9 +595,9 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
     # of docs/knowledge.md; fresh2 was never used to tune anything (its errors never read)
-    ("knowledge_holdout_fresh2.yml", (0.67, 0.013, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.73, 0.017, 0.94)),
-    ("knowledge_holdout.yml", (0.81, 0.023, 0.93)),
+    ("knowledge_holdout_fresh2.yml", (0.68, 0.013, 0.95)),
+    ("knowledge_holdout_fresh.yml", (0.75, 0.017, 0.94)),
+    ("knowledge_holdout.yml", (0.83, 0.023, 0.93)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
@@ -897,7 +897,9 @@ def test_another_group_or_no_programme_named_leaves_the_group(kb):
     assert not faq.asks_within_group(kb, lost_card, "trus berkas klaim jht apa aja")
     pmi_before = "pmi dapat jkk apa aja"
     match = faq.match_follow_up(kb, pmi_before, "klo jkm?", kb.match(pmi_before).entry)
-    assert match.answered and match.entry.topic == "pmi", match.entry.id
+    # a PMI entry, or the honest reply on PMI (JKM's conditions for migrant workers and what JKM
+    # means for them come equally close)
+    assert match.entry.topic == "pmi" and (match.answered or match.topic == "pmi"), match.entry.id
     jht_before = "iuran jht brp persen"
     match = faq.match_follow_up(kb, jht_before, "klo jp?", kb.match(jht_before).entry)
     assert match.answered and match.entry.topic in ("jp", "penerima_upah"), match.entry.id
