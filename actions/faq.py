@@ -61,6 +61,20 @@ KNOWLEDGE_WHEN_UNSURE_INTENTS = {
     "ask_coverage", "ask_jkk", "ask_bpu", "ask_jmo", "ask_bsu", "ask_contact", "ask_jmo_face",
     "ask_jmo_phone", "ask_plkk_definition", "ask_plkk_treatment", "ask_bpjs_kesehatan"}
 UNSURE_CONFIDENCE = 0.60
+# The knowledge topic an intent's own answer is about (the intents whose answer holds for any
+# topic, such as where to complain, have none). A short follow-up the model placed unsure in one
+# of KNOWLEDGE_WHEN_UNSURE_INTENTS that neither names that topic nor is closest to it, after a
+# question on another topic, is read with that question (`leans_on_another_topic`: "what about if
+# the worker dies?" after the JKK benefits went to the BSU answer at 0.46); a follow-up placed in
+# an intent of the topic before keeps its answer (`reads_only_on_topic_before`: "when can I cash
+# it out after resigning?" after what JHT is gets the JHT payout).
+INTENT_TOPICS = {
+    "ask_jkk": "jkk", "ask_plkk_definition": "jkk", "ask_plkk_treatment": "jkk", "ask_bpu": "bpu",
+    "ask_bsu": "bsu", "ask_bsu_rules": "bsu", "ask_jmo": "jmo", "ask_jmo_face": "jmo",
+    "ask_jmo_phone": "jmo", "ask_jmo_password": "jmo", "ask_jmo_account": "jmo",
+    "ask_jmo_error": "jmo", "ask_jmo_feature": "jmo", "ask_contact": "kanal",
+    "ask_jht": "jht", "ask_jht_claim": "jht", "ask_jht_documents": "jht", "ask_jht_partial": "jht",
+    "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi"}
 # Intents whose own answer does not state what these words ask: a message placed there that uses
 # one of them is answered by the entry that clearly answers it (as for KNOWLEDGE_FIRST_INTENTS),
 # however sure the model is, else by the honest reply on the topic it names, never by the
@@ -76,11 +90,15 @@ OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|s
     r"occupational (disease|illness)\w*|work[- ]related (disease|illness)\w*"
 # "saldo jht 50 jt kena pajak brp?", "jht dapat bunga brp?": no JHT intent's answer states the tax
 # or the return on the fund (entries do)
+# "kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?": the JKK benefits do not say
+# whether an accident on the way to or from work counts (an entry does)
+ON_THE_WAY = r"berangkat|pulang kerja|perjalanan|di jalan|on the way|commut\w*|lalu lintas|traffic"
 JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|interest|"
                                r"hasil pengembangan|imbal hasil)\b", re.IGNORECASE)
 BEYOND_THE_INTENT_ANSWER = {
     "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent|"
-                           + OCCUPATIONAL_DISEASE + r")\b", re.IGNORECASE), "jkk"),
+                           + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + r")\b", re.IGNORECASE),
+                "jkk"),
     "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r")\b", re.IGNORECASE), "jkk"),
     **{intent: (JHT_TAX_OR_RETURN, "jht") for intent in (
         "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout")},
@@ -242,6 +260,31 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
         return topic == group or topic not in PROGRAMME_TOPICS
     return last_topic is None or topic == last_topic or topic not in PROGRAMME_TOPICS \
         or last_topic not in PROGRAMME_TOPICS or bool(knowledge.named_topic(text))
+
+
+def leans_on_another_topic(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
+    """The question before (`topical_question_before`) that a short message leans on when the
+    model placed it unsure (below UNSURE_CONFIDENCE) in an intent of KNOWLEDGE_WHEN_UNSURE_INTENTS
+    whose topic (INTENT_TOPICS) the message neither names nor comes closest to in the knowledge base, and that question
+    is on another topic ("what about if the worker dies?" after the JKK benefits, placed on BSU at
+    0.46); else None."""
+    topic = INTENT_TOPICS.get(turn.intent or "")
+    if topic is None or turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS or intent_confidence(turn) >= UNSURE_CONFIDENCE \
+            or not is_follow_up_length(turn.text):
+        return None
+    knowledge = get_knowledge()
+    if topic in knowledge.named_topics(turn.text) or knowledge.match(turn.text).entry.topic == topic:
+        return None
+    found = topical_question_before(turn)
+    return found if found and found[1].topic != topic else None
+
+
+def reads_only_on_topic_before(turn: Turn, before: str, topic: str) -> bool:
+    """`only_on_topic_before` for the turn's message after the question `before` on `topic`, when
+    the model placed it in an intent whose answer is on another topic (INTENT_TOPICS) and does not
+    hold for any topic (ANY_TOPIC_INTENTS: where to complain, a lost card, a JMO login)."""
+    return turn.intent not in ANY_TOPIC_INTENTS and INTENT_TOPICS.get(turn.intent or "") != topic \
+        and only_on_topic_before(get_knowledge(), before, turn.text, topic)
 
 
 def only_on_topic_before(knowledge: Knowledge, before: str, text: str, topic: str) -> bool:
@@ -487,8 +530,7 @@ def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
     before = previous_question(turn) or ""
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS \
             and not asks_within_group(knowledge, before, turn.text) \
-            and not (turn.intent not in ANY_TOPIC_INTENTS and before and last
-                     and only_on_topic_before(knowledge, before, turn.text, last.topic)):
+            and not (before and last and reads_only_on_topic_before(turn, before, last.topic)):
         # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer; not a
         # programme's answer for everyone after a question on a group ("klo jht nya?" after the
         # PMI fee: the honest reply on PMI with its JHT entries as buttons), nor after a message
@@ -560,6 +602,9 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             return ActionKnowledge(match.entry).answer(turn)
         return [SlotSet("topic", None)] \
             + ActionNoExactAnswer(match.topic or beyond_topic, match).answer(turn)
+    found = leans_on_another_topic(turn)
+    if found:  # the entry that answers it with the question before, else the honest reply there
+        return answer_follow_up_of_question(turn, honest=True, found=found)
     if turn.intent not in FOLLOW_UP_INTENTS:
         return None
     if last is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \
@@ -572,8 +617,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         found = topical_question_before(turn)
         if found and (not knowledge.named_topic(turn.text)
                       or asks_within_group(knowledge, found[0], turn.text)):
-            honest = turn.intent not in ANY_TOPIC_INTENTS \
-                and only_on_topic_before(knowledge, found[0], turn.text, found[1].topic)
+            honest = reads_only_on_topic_before(turn, found[0], found[1].topic)
             answered = answer_follow_up_of_question(turn, honest=honest, found=found)
             if answered is not None:
                 return answered

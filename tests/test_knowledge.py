@@ -1037,6 +1037,9 @@ def test_a_busy_reply_to_a_new_question_drops_the_questions_before_it(resets_top
     ("saldo jht sy 50jt, kena pajak brp?", "ask_jht_payout", "jht_tax"),
     ("I have 120 million in JHT, how much tax gets cut when I withdraw?", "ask_jht_payout",
      "jht_tax"),
+    # an accident on the way to work: what counts as a work accident
+    ("klo kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?", "ask_jkk",
+     "jkk_work_accident_definition"),
     ("berapa bunga jht per tahun?", "ask_jht", "jht_fund_returns"),
     ("how much interest does JHT pay a year?", "ask_jht", "jht_fund_returns")])
 def test_occupational_disease_and_the_jht_tax_or_return_are_beyond_the_intents_answer(
@@ -1092,6 +1095,38 @@ def test_where_to_get_treated_keeps_its_own_answer_without_disease_words():
 
     text = reply("kecelakaan kerja berobat kemana", "ask_plkk_treatment", ActionPlkkTreatment())
     assert f"{get_facts()['plkk']['total']} PLKK" in text and "(Sumber: FAQ resmi" not in text, text
+
+
+@pytest.mark.parametrize("before, text, confidence, must", [
+    # the JKK death benefit: the entry that answers it with the question before
+    ("what does the work accident insurance cover exactly?", "what about if the worker dies?", 0.46,
+     ["60% × 80 months", "IDR 10 million"]),
+    # no entry clearly answers it: the honest reply on JKK, not the BSU answer
+    ("apa itu jkk", "klo pekerjanya meninggal?", 0.46,
+     ["Jaminan Kecelakaan Kerja (JKK) saya belum punya jawabannya", "175"]),
+    # the model sure of BSU: its own answer
+    ("what does the work accident insurance cover exactly?", "what about if the worker dies?", 0.95,
+     ["Bantuan Subsidi Upah"])])
+def test_an_unsure_short_follow_up_on_another_topic_leans_on_the_question_before(
+        kb, before, text, confidence, must):
+    """From a fresh-user trial: "what about if the worker dies?" after the JKK benefits was placed
+    on BSU at 0.46 and got the BSU answer (`faq.leans_on_another_topic`)."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.bsu import ActionBsu
+    from conftest import make_tracker
+
+    tracker = make_tracker(text, "ask_bsu", topic="ask_jkk")
+    tracker.latest_message["intent"]["confidence"] = confidence
+    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionBsu().run(dispatcher, tracker, {}))
+    reply_text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert all(fact in reply_text for fact in must), reply_text
+    if confidence < faq.UNSURE_CONFIDENCE:
+        assert "Bantuan Subsidi Upah" not in reply_text, reply_text
 
 
 def test_a_follow_up_is_short_with_more_words_in_english():

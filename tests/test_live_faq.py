@@ -523,6 +523,10 @@ QUESTION_BEFORE_FOLLOW_UPS = [
         ("how do I check if I got it?",
          ["do not have the answer to that exact question about the wage subsidy (BSU)", "175"],
          ["e-PLKK"] + NOT_UNDERSTOOD)]),
+    # placed on BSU unsure (faq.leans_on_another_topic): the JKK death benefit
+    ("jkk benefits in english, then 'what about if the worker dies?'", [
+        ("what does the work accident insurance cover exactly?", ["IDR 5 million"], []),
+        ("what about if the worker dies?", ["60% × 80 months"], ["Bantuan Subsidi Upah", "218,132"])]),
     ("a contribution question the coverage intent takes", [
         ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
 ]
