@@ -24,8 +24,8 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import replies
 from actions.answers import ActionAnswer, answer_as
 from actions.base import BUSY, ROUTERS, BotAction, Turn
-from actions.knowledge import (PROGRAMME_TOPICS, Entry, Knowledge, KnowledgeError, Match,
-                               get_knowledge, render_answer, title_key)
+from actions.knowledge import (ANSWER_COVERAGE, PROGRAMME_TOPICS, TOPIC_SCORE, Entry, Knowledge,
+                               KnowledgeError, Match, get_knowledge, render_answer, title_key)
 from actions.language import ENGLISH, detect_language
 
 # Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
@@ -409,6 +409,7 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
     if follow_up is not None and follow_up.answered:
         return ActionKnowledge(follow_up.entry).answer(turn)
     knowledge = get_knowledge()
+    found = None
     if follow_up is not None:
         before, last_topic = previous_question(turn), last_entry(turn).topic
     else:
@@ -431,7 +432,22 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
         return [SlotSet("topic", None)] + ActionNoExactAnswer(last_topic, match).answer(turn)
     if match.topic:
         return [SlotSet("topic", None)] + ActionNoExactAnswer(match.topic, match).answer(turn)
+    if found and known_short_message(match, turn.text):
+        # "klo cacat dpt santunan brp?" after a JKK question: the honest reply on JKK with the
+        # entries closest to the exchange as buttons, not "I did not understand"
+        before, last, answered = found
+        return ActionNoExactAnswer(last.topic, match_follow_up(knowledge, before, turn.text, last,
+                                                               given=answered)).answer(turn)
     return None
+
+
+def known_short_message(match: Match, text: str) -> bool:
+    """Whether `text`, whose knowledge match alone is `match`, is a follow-up's length
+    (`is_follow_up_length`) and made of words the knowledge base knows: its closest entry covers
+    ANSWER_COVERAGE of it and scores TOPIC_SCORE, and it is not closest to a question no entry
+    answers ("asdfgh", "cuaca hari ini gmn" are not)."""
+    return is_follow_up_length(text) and not match.declined \
+        and match.coverage >= ANSWER_COVERAGE and match.score >= TOPIC_SCORE
 
 
 # "Syaratnya apa?" after a knowledge answer of these topics, naming no other topic: the FAQ

@@ -1129,6 +1129,32 @@ def test_an_unsure_short_follow_up_on_another_topic_leans_on_the_question_before
         assert "Bantuan Subsidi Upah" not in reply_text, reply_text
 
 
+@pytest.mark.parametrize("before, text, topic, honest", [
+    ("klo kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?",
+     "klo cacat dpt santunan brp?", "ask_jkk", "jkk"),
+    ("bsu 2025 udh cair blm?", "gmn cara ceknya?", "ask_bsu_year", "bsu"),
+    # words the knowledge base does not know, or a question no entry answers: not understood
+    ("syarat klaim jht apa", "asdfgh qwerty", "ask_jht_documents", None),
+    ("syarat klaim jht apa", "cuaca hari ini gmn", "ask_jht_documents", None)])
+def test_a_short_unplaced_message_after_a_question_gets_the_honest_reply_on_its_topic(
+        kb, before, text, topic, honest):
+    """From a fresh-user trial: short follow-ups the model did not place ("klo cacat dpt santunan
+    brp?" after a JKK question) got "I did not understand"; made of words the knowledge base
+    knows, they get the honest reply on the question's topic with the entries closest to the
+    exchange as buttons (`faq.known_short_message`)."""
+    from actions.small_talk import ActionFallback
+
+    messages = follow_up_messages(ActionFallback(), "nlu_fallback", [before], text, topic)
+    reply_text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    if honest:
+        assert kb.topics[honest].name["id"] in reply_text and "belum punya jawabannya" in reply_text
+        assert buttons and all(kb.by_title[faq.title_key(b)].topic == honest for b in buttons), \
+            buttons
+    else:
+        assert "belum paham maksud" in reply_text, reply_text
+
+
 def test_a_follow_up_is_short_with_more_words_in_english():
     """A follow-up has at most 6 words, 8 in English: "how do I check if I got it?" is one,
     "gmn cara ngecek udah masuk blm ke rekening" (7 words) is a question of its own."""

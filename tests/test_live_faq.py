@@ -527,6 +527,12 @@ QUESTION_BEFORE_FOLLOW_UPS = [
     ("jkk benefits in english, then 'what about if the worker dies?'", [
         ("what does the work accident insurance cover exactly?", ["IDR 5 million"], []),
         ("what about if the worker dies?", ["60% × 80 months"], ["Bantuan Subsidi Upah", "218,132"])]),
+    # an accident on the way to work is beyond the JKK benefits' answer (faq.ON_THE_WAY); a
+    # short follow-up the model does not place gets the honest reply on JKK, not "I did not
+    # understand" (faq.known_short_message)
+    ("jkk on the way to work, then 'klo cacat dpt santunan brp?'", [
+        ("klo kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?", [], ["PP 82/2019"]),
+        ("klo cacat dpt santunan brp?", ["Jaminan Kecelakaan Kerja (JKK)", "175"], NOT_UNDERSTOOD)]),
     ("a contribution question the coverage intent takes", [
         ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
 ]
