@@ -16,8 +16,8 @@ from rasa_sdk.events import EventType
 from actions import places, replies
 from actions.base import BotAction, Turn
 from actions.gazetteer import origin
-from actions.offices import (office_details, office_label, place_label, place_office_text,
-                             ranked_offices)
+from actions.offices import (map_url, office_details, office_label, place_label,
+                             place_office_text, ranked_offices)
 
 PREFIX = "answer."
 # a host name in a message: "http://bsu-cair.xyz/cek", "lapakasik.bpjsketenagakerjaan.go.id"
@@ -133,7 +133,8 @@ class ActionAnswer(BotAction):
 
 class ActionOfficeDetails(BotAction):
     """Opening hours, address and phone of the office for the place named (the details the facts
-    file has, else 'not in my data yet' and the call centre); without a place, for all offices."""
+    file has, else 'not in my data yet' and the call centre), with the office's map link (where
+    it is, which a question on its address also asks); without a place, for all offices."""
 
     action_name = "action_office_details"
     topic = "offices"
@@ -159,8 +160,7 @@ class ActionOfficeDetails(BotAction):
         _, office = ranked_offices(turn.facts, point.lat, point.lon)[0]
         label = office_label(turn, office)
         details = office_details(turn, office)
-        if details:
-            turn.say("office_named_details", office=label, details=details)
-        else:
-            turn.say("office_details_unknown", office=label)
+        text = turn.render("office_named_details", office=label, details=details) if details \
+            else turn.render("office_details_unknown", office=label)
+        turn.say_text(f"{text}\n{turn.render('map_link', url=map_url(office))}")
         return []

@@ -902,8 +902,22 @@ def test_office_details_are_never_invented(message, lang, expected):
     # said to be general ("bisa berbeda" / "may differ")
     general = load_facts(DEFAULT_FACTS_FILE)["faq"]["branch_office_hours"][lang]
     assert general in text and ("bisa berbeda" in text or "may differ" in text)
-    assert not re.findall(r"\d{2}[.:]\d{2}", text.replace(general, ""))
-    assert not re.search(r"\bJl\.|\bJalan\b|street", text)
+    # (the office's map link has its coordinates, not a time or a street)
+    body = re.sub(r"https://\S+", "", text)
+    assert not re.findall(r"\d{2}[.:]\d{2}", body.replace(general, ""))
+    assert not re.search(r"\bJl\.|\bJalan\b|street", body)
+
+
+@pytest.mark.parametrize("message", ["where is the BPJS office in Pontianak?",
+                                     "alamat kantor bpjs tk pontianak dmn"])
+def test_office_details_of_a_place_give_the_office_on_the_map(message):
+    """From a fresh-user trial: "where is the BPJS office in Pontianak?" (placed on the office
+    details) said only that the address is not in the data, while the Indonesian question got the
+    branch and its map: the office's map link, from its coordinates in the facts file."""
+    office = next(o for o in load_facts(DEFAULT_FACTS_FILE)["offices"]["list"]
+                  if "Pontianak" in o["name"])
+    text = reply_text(ActionOfficeDetails(), message, intent="ask_office_details")
+    assert f"mlat={office['lat']}&mlon={office['lon']}" in text, text
 
 
 def test_office_details_without_a_place():
