@@ -88,11 +88,11 @@ STATUS_CHECK = re.compile(r"\b(cek|check|status|lacak|track\w*)\b", re.IGNORECAS
 OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|sakitnya) " \
     r"(karena|krn|akibat|gara2|gara-gara|gr2) (kerja|pekerjaan)|bahan kimia|chemicals?|" \
     r"occupational (disease|illness)\w*|work[- ]related (disease|illness)\w*"
-# "saldo jht 50 jt kena pajak brp?", "jht dapat bunga brp?": no JHT intent's answer states the tax
-# or the return on the fund (entries do)
 # "kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?": the JKK benefits do not say
 # whether an accident on the way to or from work counts (an entry does)
 ON_THE_WAY = r"berangkat|pulang kerja|perjalanan|di jalan|on the way|commut\w*|lalu lintas|traffic"
+# "saldo jht 50 jt kena pajak brp?", "jht dapat bunga brp?": no JHT intent's answer states the tax
+# or the return on the fund (entries do)
 JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|interest|"
                                r"hasil pengembangan|imbal hasil)\b", re.IGNORECASE)
 BEYOND_THE_INTENT_ANSWER = {
@@ -265,15 +265,16 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
 def leans_on_another_topic(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     """The question before (`topical_question_before`) that a short message leans on when the
     model placed it unsure (below UNSURE_CONFIDENCE) in an intent of KNOWLEDGE_WHEN_UNSURE_INTENTS
-    whose topic (INTENT_TOPICS) the message neither names nor comes closest to in the knowledge base, and that question
-    is on another topic ("what about if the worker dies?" after the JKK benefits, placed on BSU at
-    0.46); else None."""
+    whose topic (INTENT_TOPICS) the message neither names nor comes closest to in the knowledge
+    base, and that question is on another topic ("what about if the worker dies?" after the JKK
+    benefits, placed on BSU at 0.46); else None."""
     topic = INTENT_TOPICS.get(turn.intent or "")
-    if topic is None or turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS or intent_confidence(turn) >= UNSURE_CONFIDENCE \
-            or not is_follow_up_length(turn.text):
+    if topic is None or turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS \
+            or intent_confidence(turn) >= UNSURE_CONFIDENCE or not is_follow_up_length(turn.text):
         return None
     knowledge = get_knowledge()
-    if topic in knowledge.named_topics(turn.text) or knowledge.match(turn.text).entry.topic == topic:
+    if topic in knowledge.named_topics(turn.text) \
+            or knowledge.match(turn.text).entry.topic == topic:
         return None
     found = topical_question_before(turn)
     return found if found and found[1].topic != topic else None
