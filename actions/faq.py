@@ -75,6 +75,13 @@ INTENT_TOPICS = {
     "ask_jmo_error": "jmo", "ask_jmo_feature": "jmo", "ask_contact": "kanal",
     "ask_jht": "jht", "ask_jht_claim": "jht", "ask_jht_documents": "jht", "ask_jht_partial": "jht",
     "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi"}
+# A short message that points back at the answer before it: an English pronoun ("what does it
+# cover?" after the PMI fee) or an Indonesian or Pontianak Malay word with -nya/-nye
+# ("ahli warisnya siapa aja?", "bayarnye dimane?"; not "hanya", "punya", "tanya": three letters
+# at least before the suffix). The model places such a message on its own words, however sure
+# (ask_jkk at 0.79 for the first): it is read with the question before (`leans_on_another_topic`).
+REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
+                         re.IGNORECASE)
 # Intents whose own answer does not state what these words ask: a message placed there that uses
 # one of them is answered by the entry that clearly answers it (as for KNOWLEDGE_FIRST_INTENTS),
 # however sure the model is, else by the honest reply on the topic it names, never by the
@@ -264,20 +271,37 @@ def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Opti
 
 def leans_on_another_topic(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     """The question before (`topical_question_before`) that a short message leans on when the
-    model placed it unsure (below UNSURE_CONFIDENCE) in an intent of KNOWLEDGE_WHEN_UNSURE_INTENTS
-    whose topic (INTENT_TOPICS) the message neither names nor comes closest to in the knowledge
-    base, and that question is on another topic ("what about if the worker dies?" after the JKK
+    model placed it in an intent of KNOWLEDGE_WHEN_UNSURE_INTENTS unsure (below
+    UNSURE_CONFIDENCE), or however sure when the message points back at the answer before
+    (REFERS_BACK: "what does it cover?" after the PMI fee, ask_jkk at 0.79), and the message
+    does not name the intent's topic (INTENT_TOPICS) nor, unless it points back, come closest to
+    it in the knowledge base, and that question is on another topic ("what about if the worker dies?" after the JKK
     benefits, placed on BSU at 0.46); else None."""
     topic = INTENT_TOPICS.get(turn.intent or "")
+    refers_back = bool(REFERS_BACK.search(turn.text))
     if topic is None or turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS \
-            or intent_confidence(turn) >= UNSURE_CONFIDENCE or not is_follow_up_length(turn.text):
+            or not is_follow_up_length(turn.text) \
+            or (intent_confidence(turn) >= UNSURE_CONFIDENCE and not refers_back):
         return None
     knowledge = get_knowledge()
     if topic in knowledge.named_topics(turn.text) \
-            or knowledge.match(turn.text).entry.topic == topic:
+            or (not refers_back and knowledge.match(turn.text).entry.topic == topic):
         return None
     found = topical_question_before(turn)
     return found if found and found[1].topic != topic else None
+
+
+def repeats_last_answer(action: BotAction, turn: Turn) -> bool:
+    """Whether `action` would send again the template answer the user just got: a short message
+    (`is_follow_up_length`) naming no topic and no place or year, placed in the topic intent
+    (INTENT_TOPICS, KNOWLEDGE_FIRST_INTENTS; not ANY_TOPIC_INTENTS) that answered the message
+    before ("ahli warisnya siapa aja?" after the death benefits went to ask_death_benefit at 0.99
+    and got the same amounts again). The user asks something more: the entry that answers it
+    with the question before, else the honest reply on that question's topic."""
+    return isinstance(action, ActionAnswer) and not turn.entities \
+        and turn.intent in (set(INTENT_TOPICS) | KNOWLEDGE_FIRST_INTENTS) - ANY_TOPIC_INTENTS \
+        and turn.tracker.get_slot("topic") == turn.intent and is_follow_up_length(turn.text) \
+        and not get_knowledge().named_topic(turn.text)
 
 
 def reads_only_on_topic_before(turn: Turn, before: str, topic: str) -> bool:
@@ -601,11 +625,16 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         # "what percent?" after the partial JHT withdrawal, whatever intent the model chose (the
         # Kalbar coverage share, a percentage, at 0.66)
         return ActionKnowledge(last).answer(turn)
+    if repeats_last_answer(action, turn):
+        found = topical_question_before(turn)
+        if found:
+            return answer_follow_up_of_question(turn, honest=True, found=found)
     words, beyond_topic = BEYOND_THE_INTENT_ANSWER.get(turn.intent, (None, None))
     asks_beyond = bool(words and words.search(turn.text))
     unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
         and (intent_confidence(turn) < UNSURE_CONFIDENCE or asks_beyond)
-    if turn.intent not in FOLLOW_UP_INTENTS and not unsure:
+    leaning = leans_on_another_topic(turn)
+    if turn.intent not in FOLLOW_UP_INTENTS and not unsure and not leaning:
         return None
     match = None  # the message alone, matched once when needed
     # a message that names no topic ("dokumennya apa aja?") is only read as a follow-up
@@ -619,9 +648,8 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             return ActionKnowledge(match.entry).answer(turn)
         return [SlotSet("topic", None)] \
             + ActionNoExactAnswer(match.topic or beyond_topic, match).answer(turn)
-    found = leans_on_another_topic(turn)
-    if found:  # the entry that answers it with the question before, else the honest reply there
-        return answer_follow_up_of_question(turn, honest=True, found=found)
+    if leaning:  # the entry that answers it with the question before, else the honest reply there
+        return answer_follow_up_of_question(turn, honest=True, found=leaning)
     if turn.intent not in FOLLOW_UP_INTENTS:
         return None
     if last is None and turn.intent in KNOWLEDGE_FIRST_INTENTS \

@@ -1,6 +1,7 @@
 """Follow-up questions that lean on the topic of the conversation ("di kalbar ada berapa?",
 "syaratnya apa?")."""
 
+import re
 from typing import List, Optional
 
 from rasa_sdk.events import EventType
@@ -84,15 +85,23 @@ class ActionHowMany(BotAction):
         return []
 
 
+# Question words that ask where, when, who or how, never "how many?" ("bayarnye dimane?" after
+# the BPU fee had "how many" second at 0.31 and got the fee again).
+NOT_A_COUNT = re.compile(r"\b(di ?mana|di ?mane|ke ?mana|ke ?mane|dmn|kapan|siapa|sape|"
+                         r"gimana|gmn|gmana|bagaimana|camane|cemane|cara\w*|where|when|who|"
+                         r"how (do|can|to|long))\b", re.IGNORECASE)
+
+
 def route_how_many(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     """A short message that names no topic, placed with low confidence on another topic's
     question with "how many?" among the model's next guesses ("total di kalbar?" after what a PLKK
-    is: BSU in Kalbar at 0.48, then "how many"): "how many?" for the topic of the conversation.
-    None otherwise (a router of BotAction.answer)."""
+    is: BSU in Kalbar at 0.48, then "how many"): "how many?" for the topic of the conversation,
+    unless it asks where, when, who or how (NOT_A_COUNT). None otherwise (a router of
+    BotAction.answer)."""
     topic = turn.tracker.get_slot("topic")
     if action.leans_on_topic or turn.intent == "ask_how_many" or not topic \
             or topic == action.topic_of(turn) or not is_follow_up_length(turn.text) \
-            or intent_confidence(turn) >= UNSURE_CONFIDENCE:
+            or intent_confidence(turn) >= UNSURE_CONFIDENCE or NOT_A_COUNT.search(turn.text):
         return None
     ranking = (turn.tracker.latest_message or {}).get("intent_ranking") or []
     if "ask_how_many" not in [r.get("name") for r in ranking[:3]] \

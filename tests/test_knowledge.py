@@ -1069,8 +1069,8 @@ def test_occupational_disease_and_the_jht_tax_or_return_are_beyond_the_intents_a
 def test_documents_after_the_death_benefit_offer_the_jkm_claim_documents_not_say_none_exist(kb):
     """'dokumennya apa aja?' after the death benefit (an intent's answer): the knowledge base has
     the JKM claim documents, so not "no requirements in my data" (`requirements_unknown`); the
-    scholarship documents are on JKM too, so the honest reply on JKM with the claim documents as
-    the first button (CI's live test after `only_on_topic_before`)."""
+    scholarship documents are on JKM too, so the JKM claim documents, or the honest reply on JKM
+    with them as the first button (CI's live test after `only_on_topic_before`)."""
     from actions.answers import ActionAnswer
 
     for before, text, lang in [
@@ -1080,14 +1080,17 @@ def test_documents_after_the_death_benefit_offer_the_jkm_claim_documents_not_say
                                       "ask_death_benefit")
         reply_text = "\n".join(m.get("text") or "" for m in messages)
         buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
-        assert kb.topics["jkm"].name[lang] in reply_text, reply_text
-        honest = "belum punya jawabannya" if lang == "id" else "do not have the answer"
-        assert honest in reply_text, reply_text
         # requirements_unknown (actions/replies.yml) in either language
         for unknown in ("Syarat dan berkas untuk itu belum ada",
                         "requirements and documents for that are not in my data"):
             assert unknown not in reply_text, reply_text
-        assert buttons and buttons[0] == kb.by_id["jkm_claim_documents"].title[lang], buttons
+        claim_documents = kb.by_id["jkm_claim_documents"]
+        if reply_text.startswith(render_in(claim_documents, lang)):
+            continue  # the entry itself, read with the question before
+        assert kb.topics["jkm"].name[lang] in reply_text, reply_text
+        honest = "belum punya jawabannya" if lang == "id" else "do not have the answer"
+        assert honest in reply_text, reply_text
+        assert buttons and buttons[0] == claim_documents.title[lang], buttons
 
 
 def test_where_to_get_treated_keeps_its_own_answer_without_disease_words():
@@ -1127,6 +1130,98 @@ def test_an_unsure_short_follow_up_on_another_topic_leans_on_the_question_before
     assert all(fact in reply_text for fact in must), reply_text
     if confidence < faq.UNSURE_CONFIDENCE:
         assert "Bantuan Subsidi Upah" not in reply_text, reply_text
+
+
+def render_in(entry, lang):
+    """The first line of `entry`'s answer in `lang`, as the bot renders it."""
+    return knowledge.render_answer(entry, lang, get_facts()).splitlines()[0]
+
+
+def follow_up_reply(action, intent, confidence, before, text, topic, ranking=None):
+    """The reply of `action` to `text` placed in `intent` at `confidence` (and `ranking`, the
+    model's guesses), after the question `before` whose answer set the topic slot `topic`."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from conftest import make_tracker
+
+    tracker = make_tracker(text, intent, topic=topic)
+    tracker.latest_message["intent"]["confidence"] = confidence
+    if ranking:
+        tracker.latest_message["intent_ranking"] = [
+            {"name": name, "confidence": value} for name, value in ranking]
+    tracker.events.insert(len(tracker.events) - 1, {"event": "user", "text": before})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    return "\n".join((m.get("text") or "") + "".join(f"\n[{b['title']}]" for b in m.get("buttons") or [])
+                     for m in dispatcher.messages)
+
+
+@pytest.mark.parametrize("text, confidence, refers_back", [
+    ("what does it cover?", 0.79, True),
+    ("does that include the trip home?", 0.95, True),
+    ("apa aja yg ditanggungnya?", 0.9, True),
+    ("apa yg ditanggung jkk?", 0.79, False),  # names JKK: a question of its own
+    ("what does work accident insurance cover?", 0.79, False)])
+def test_a_follow_up_that_points_back_leans_on_the_question_before_however_sure(
+        kb, text, confidence, refers_back):
+    """From a fresh-user trial: "what does it cover?" after the PMI fee was placed in ask_jkk at
+    0.79 and got the JKK benefits for everyone. A short message that points back at the answer
+    before (faq.REFERS_BACK: a pronoun, a word with -nya) is read with the question before: a PMI
+    entry or the honest reply on PMI, never the general JKK list."""
+    from actions.answers import ActionAnswer
+
+    assert bool(faq.REFERS_BACK.search(text)) == refers_back
+    jkk_list = follow_up_reply(ActionAnswer(), "ask_jkk", confidence, "halo", text, None)
+    assert jkk_list.startswith(("Manfaat Jaminan Kecelakaan Kerja", "Work-accident (JKK)"))
+    reply = follow_up_reply(ActionAnswer(), "ask_jkk", confidence, "iuran pmi berapa?", text,
+                            "kb:pmi_contributions")
+    if refers_back:
+        assert reply != jkk_list, reply
+        assert "PMI" in reply or "migrant" in reply, reply
+    else:
+        assert reply == jkk_list, reply
+
+
+@pytest.mark.parametrize("word", ["hanya", "punya", "tanya"])
+def test_everyday_words_ending_in_nya_do_not_point_back(word):
+    """"hanya" (only), "punya" (have), "tanya" (ask) end in -nya but point at nothing."""
+    assert not faq.REFERS_BACK.search(f"sy {word} mau cek")
+
+
+def test_a_follow_up_placed_in_the_intent_that_just_answered_is_not_given_the_same_answer(kb):
+    """From a fresh-user trial: "ahli warisnya siapa aja?" after the death benefits went to
+    ask_death_benefit at 0.99 and got the same amounts again (faq.repeats_last_answer): now the
+    entry that answers it with the question before, or the honest reply on JKM with the heirs'
+    entry among its buttons. A message that names the topic is a question of its own."""
+    from actions.answers import ActionAnswer
+
+    before = "santunan kematian jkm brp?"
+    same = run_action(ActionAnswer(), before, intent="ask_death_benefit")[0][0]["text"]
+    messages, _ = run_action(ActionAnswer(), "ahli warisnya siapa aja?", intent="ask_death_benefit",
+                             topic="ask_death_benefit")
+    assert messages[0]["text"] == same  # without a question before: nothing to lean on
+    reply = follow_up_reply(ActionAnswer(), "ask_death_benefit", 0.99, before,
+                            "ahli warisnya siapa aja?", "ask_death_benefit")
+    assert reply != same and "175" in reply, reply
+    heirs = kb.by_id["jkm_heirs_order"]
+    assert f"[{heirs.title['id']}]" in reply or render_in(heirs, "id") in reply, reply
+    named = follow_up_reply(ActionAnswer(), "ask_death_benefit", 0.99, before,
+                            "brp santunan jkm nya?", "ask_death_benefit")
+    assert named == same
+
+
+def test_a_where_question_is_not_a_count_question(kb):
+    """From a fresh-user trial: "bayarnye dimane?" after the BPU fee was not placed (fallback at
+    0.45, "how many?" second) and got the BPU fee again as "how many?" of the topic
+    (followup.NOT_A_COUNT): now the entry on where to pay the BPU contribution."""
+    reply = follow_up_reply(ActionFallback(), "nlu_fallback", 0.45, "iuran bpu brp sebulan?",
+                            "bayarnye dimane?", "ask_bpu",
+                            ranking=[("nlu_fallback", 0.45), ("ask_how_many", 0.31),
+                                     ("ask_bpu", 0.1)])
+    channels = kb.by_id["bpu_payment_channels"]
+    assert render_in(channels, "id") in reply, reply
 
 
 @pytest.mark.parametrize("before, text, topic, honest", [

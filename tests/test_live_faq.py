@@ -535,6 +535,23 @@ QUESTION_BEFORE_FOLLOW_UPS = [
         ("klo cacat dpt santunan brp?", ["Jaminan Kecelakaan Kerja (JKK)", "175"], NOT_UNDERSTOOD)]),
     ("a contribution question the coverage intent takes", [
         ("iuran bpjs tk brp persen", ["belum punya jawabannya", "175"], ["31,98%"])]),
+    # a follow-up that points back (faq.REFERS_BACK), placed in the JKK benefits however sure:
+    # on the migrant workers, not the JKK list for everyone
+    ("pmi fee, then 'what does it cover?'", [
+        ("iuran pmi berapa?", ["Rp37.500"], []),
+        ("what does it cover?", ["migrant workers"], ["IDR 2 million by sea"] + NOT_UNDERSTOOD)]),
+    # placed in the intent that just answered (faq.repeats_last_answer): not the same amounts again
+    ("death benefit, then 'ahli warisnya siapa aja?'", [
+        ("santunan kematian jkm brp?", ["Rp42 juta"], []),
+        ("ahli warisnya siapa aja?", ["Jaminan Kematian (JKM)", "175"],
+         ["48 kali upah"] + NOT_UNDERSTOOD)]),
+    # "where", not "how many?" (followup.NOT_A_COUNT): where to pay, not the fee again
+    ("bpu fee, then 'bayarnye dimane?'", [
+        ("iuran bpu brp sebulan?", ["Rp16.800"], []),
+        ("bayarnye dimane?", ["Indomaret", "Kantor Pos"], ["Rp16.800"] + NOT_UNDERSTOOD)]),
+    ("jkp requirements, then 'dapetnya brp?'", [
+        ("syarat dapat jkp apa aja?", ["12 bulan dalam 24 bulan"], []),
+        ("dapetnya brp?", ["60%", "Rp5 juta"], NOT_UNDERSTOOD)]),
 ]
 
 
