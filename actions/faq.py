@@ -79,7 +79,7 @@ INTENT_TOPICS = {
 # cover?" after the PMI fee) or an Indonesian or Pontianak Malay word with -nya/-nye
 # ("ahli warisnya siapa aja?", "bayarnye dimane?"; not "hanya", "punya", "tanya": three letters
 # at least before the suffix). The model places such a message on its own words, however sure
-# (ask_jkk at 0.79 for the first): it is read with the question before (`leans_on_another_topic`).
+# (ask_jkk at about 0.8 for the first): it is read with the question before (`leans_on_another_topic`).
 REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
                          re.IGNORECASE)
 # Intents whose own answer does not state what these words ask: a message placed there that uses
@@ -273,7 +273,7 @@ def leans_on_another_topic(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     """The question before (`topical_question_before`) that a short message leans on when the
     model placed it in an intent of KNOWLEDGE_WHEN_UNSURE_INTENTS unsure (below
     UNSURE_CONFIDENCE), or however sure when the message points back at the answer before
-    (REFERS_BACK: "what does it cover?" after the PMI fee, ask_jkk at 0.79), and the message
+    (REFERS_BACK: "what does it cover?" after the PMI fee, ask_jkk at about 0.8), and the message
     does not name the intent's topic (INTENT_TOPICS) nor, unless it points back, come closest to
     it in the knowledge base, and that question is on another topic ("what about if the worker dies?" after the JKK
     benefits, placed on BSU at 0.46); else None."""
