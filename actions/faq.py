@@ -24,8 +24,9 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import replies
 from actions.answers import ActionAnswer, answer_as
 from actions.base import BUSY, ROUTERS, BotAction, Turn
-from actions.knowledge import (ANSWER_COVERAGE, PROGRAMME_TOPICS, TOPIC_SCORE, Entry, Knowledge,
-                               KnowledgeError, Match, get_knowledge, render_answer, title_key)
+from actions.knowledge import (ANSWER_COVERAGE, ANSWER_MARGIN, ANSWER_SCORE, PROGRAMME_TOPICS,
+                               TOPIC_SCORE, Entry, Knowledge, KnowledgeError, Match, future_years,
+                               get_knowledge, normalise, render_answer, title_key)
 from actions.language import ENGLISH, detect_language
 
 # Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
@@ -149,6 +150,9 @@ FOLLOW_UP_AGREEMENT = 3
 # brp?" asks the JHT fee of an informal worker, not of a wage earner), so it gets an entry of the
 # group or the honest reply on the group, never another topic's entry for everyone.
 PARTICIPANT_GROUP_TOPICS = {"bpu", "pmi"}
+# The groups of participants a question may be asked again of ("klo yg BPU?" after a question on
+# wage earners' JHT): the wage earners too (`swap_programme`).
+GROUP_TOPICS = PARTICIPANT_GROUP_TOPICS | {"penerima_upah"}
 # "brp persen?" after an answer that states percentages asks for those percentages: the last
 # answer again, not another entry's percentages ("jht bisa diambil sebagian?" -> "brp persen?" is
 # not the JHT contribution rate).
@@ -237,7 +241,7 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
         return dataclasses.replace(match, topic=group, ranked=ranked,
                                    answered=answered and match.entry.topic == group)
     if not answered and named and named != last.topic and names_programme(knowledge, text, named):
-        match = knowledge.match(swap_programme(knowledge, before, text, named))
+        match = match_asked_again(knowledge, before, text, named)
         answered = match.answered and match.entry.id != said
     return dataclasses.replace(match, answered=answered)
 
@@ -342,24 +346,101 @@ def asks_within_group(knowledge: Knowledge, before: str, text: str) -> Optional[
 
 
 def names_programme(knowledge: Knowledge, text: str, topic: str) -> bool:
-    """`text` names `topic` by its first keyword, the programme's own name ("jp", "bpu"), not by
-    a word it shares with other questions ("meninggal", "phk")."""
-    keywords = knowledge.topics[topic].keywords
-    return bool(keywords) and f" {keywords[0]} " in f" {knowledge.normalise(text)} "
+    """`text` names `topic` by one of its `names`, the programme's own name ("jp", "bpu",
+    "pekerja migran"), not by a word it shares with other questions ("meninggal", "phk")."""
+    said = f" {knowledge.normalise(text)} "
+    return any(f" {name} " in said for name in knowledge.topics[topic].names)
 
 
 def swap_programme(knowledge: Knowledge, before: str, text: str, topic: str) -> str:
-    """`before` (normalised) with the keywords of the other topics it names replaced by the
-    keyword of `topic` that `text` uses ("iuran jht berapa persen", "klo yg bpu?" -> "iuran bpu
-    berapa persen"); `before` and that keyword when it names no topic."""
+    """`before` (normalised) asked again of the programme or group of participants `topic` that
+    `text` names: the keywords of the other programmes of the same kind it names (a programme for
+    a programme, a group for a group, GROUP_TOPICS) replaced by the keyword of `topic` that `text`
+    uses, or by its first name (Topic.names: the examples' word) when `text` says it by another
+    ("iuran jht berapa persen", "what about pension?" -> "iuran jp berapa persen"); that keyword
+    added when it names none ("cara klaim jht online", "and for migrant workers?" -> "cara klaim
+    jht online pmi": the JHT claim of a migrant worker, not any migrant worker's claim)."""
     said = f" {knowledge.normalise(text)} "
+    names = knowledge.topics[topic].names
     keyword = next((k for k in knowledge.topics[topic].keywords if f" {k} " in said), topic)
+    keyword = names[0] if names and keyword in names else keyword
     question = f" {knowledge.normalise(before)} "
+    kind = topic in GROUP_TOPICS
     for other in knowledge.named_topics(before) - {topic}:
+        if other not in PROGRAMME_TOPICS + ["penerima_upah"] or (other in GROUP_TOPICS) != kind:
+            continue
         for old in sorted(knowledge.topics[other].keywords, key=len, reverse=True):
             question = question.replace(f" {old} ", f" {keyword} ")
     question = question.strip()
     return question if f" {keyword} " in f" {question} " else f"{question} {keyword}"
+
+
+# Words that, around the name of a programme or group of participants, only ask the question
+# before again of it ("klo yg BPU?", "and for migrant workers?", "what about pension?"), as
+# `normalise` spells them (the glossary's fillers count too).
+ASK_AGAIN_WORDS = frozenset(
+    "kalau kalo yang untuk buat bagi terus juga bagaimana gimana dengan sama peserta nya "
+    "and or for what about how then if participant participants member members".split())
+
+
+def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str]:
+    """The programme or group of participants whose name (Topic.names) is all that the short
+    follow-up `text` says besides ASK_AGAIN_WORDS and fillers, when the question `before` does
+    not name it ("klo yg pekerja informal?" after "syarat klaim jht apa aja" asks the JHT claim
+    requirements of an informal worker: "bpu"); else None. The longest name is read first
+    ("bukan penerima upah" is BPU, not the wage earners)."""
+    if not is_follow_up_length(text):
+        return None
+    said = f" {normalise(text)} "
+    named = set()
+    for name, key in sorted(((name, key) for key, topic in knowledge.topics.items()
+                             for name in topic.names), key=lambda pair: -len(pair[0])):
+        if f" {name} " in said:
+            named.add(key)
+            said = said.replace(f" {name} ", " ")
+    if len(named) != 1 or not set(said.split()) <= ASK_AGAIN_WORDS | knowledge.glossary.fillers:
+        return None
+    topic = next(iter(named))
+    return None if topic in knowledge.named_topics(before) else topic
+
+
+def match_asked_again(knowledge: Knowledge, before: str, text: str, topic: str) -> Match:
+    """The question `before` asked again of `topic` (`swap_programme`), matched: for a programme,
+    as any question; for a group of participants (GROUP_TOPICS), among the group's entries only,
+    answered when the closest reaches ANSWER_SCORE and leads the next by ANSWER_MARGIN (the JHT
+    claim of a migrant worker is one of the PMI entries or none). Its `topic` is `topic`."""
+    question = swap_programme(knowledge, before, text, topic)
+    match = knowledge.match(question)
+    if topic not in GROUP_TOPICS:
+        return dataclasses.replace(match, topic=topic,
+                                   answered=match.answered and match.entry.topic in (topic, "penerima_upah")
+                                   if topic in PROGRAMME_TOPICS else match.answered)
+    ranked = [pair for pair in knowledge.scores(question) if pair[0].topic == topic][:len(match.ranked)]
+    if not ranked:
+        return dataclasses.replace(match, topic=topic, answered=False)
+    (entry, score), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
+    answered = score >= ANSWER_SCORE and score - runner_up >= ANSWER_MARGIN \
+        and not future_years(question, entry)
+    return dataclasses.replace(match, entry=entry, score=score, runner_up=runner_up, topic=topic,
+                               answered=answered, ranked=ranked)
+
+
+def answer_asked_again(turn: Turn) -> Optional[List[EventType]]:
+    """The answer to a short follow-up that asks the question before again of another programme
+    or group (`asked_again_of`: "klo yg BPU?", "what about pension?"), whatever intent the model
+    chose (the BPU fee at 0.87, a place at 0.81): the entry that answers it, else the honest
+    reply on that programme with its closest entries as buttons; None for any other message."""
+    found = topical_question_before(turn)
+    if found is None:
+        return None
+    knowledge = get_knowledge()
+    topic = asked_again_of(knowledge, found[0], turn.text)
+    if topic is None:
+        return None
+    match = match_asked_again(knowledge, found[0], turn.text, topic)
+    if match.answered:
+        return ActionKnowledge(match.entry).answer(turn)
+    return [SlotSet("topic", None)] + ActionNoExactAnswer(topic, match).answer(turn)
 
 
 def last_entry(turn: Turn) -> Optional[Entry]:
@@ -617,7 +698,12 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     tapped = get_knowledge().by_title.get(title_key(turn.text))
     if tapped is not None:  # a "did you mean ...?" button, whatever the model made of its title
         return ActionKnowledge(tapped).answer(turn)
-    if turn.intent in UNPLACED_INTENTS or not turn.text.strip() or turn.text.startswith("/"):
+    if not turn.text.strip() or turn.text.startswith("/"):
+        return None
+    asked_again = answer_asked_again(turn)
+    if asked_again is not None:
+        return asked_again
+    if turn.intent in UNPLACED_INTENTS:
         return None
     knowledge = get_knowledge()
     last = last_entry(turn)

@@ -153,12 +153,16 @@ class KnowledgeError(ValueError):
 
 @dataclass(frozen=True)
 class Topic:
-    """A programme or subject the bot recognises: its name, what it knows in short, keywords."""
+    """A programme or subject the bot recognises: its name, what it knows in short, keywords, and
+    `names`: the keywords that are the programme's own name ("bpu", "pekerja informal"), not a
+    word it shares with other questions ("meninggal"); the first keyword when topics.yml gives
+    none."""
 
     key: str
     name: Dict[str, str]
     summary: Dict[str, str]
     keywords: Tuple[str, ...]
+    names: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,9 +319,16 @@ def load_topics(directory: Path) -> Dict[str, Topic]:
         keywords = item.get("keywords") or []
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             raise KnowledgeError(path, key, "keywords must be a list of texts")
+        keywords = [k.lower() for k in keywords]
+        names = item.get("names") or keywords[:1]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise KnowledgeError(path, key, "names must be a list of texts")
+        unknown = [n for n in names if n.lower() not in keywords]
+        if unknown:
+            raise KnowledgeError(path, key, f"names must be keywords of the topic: {unknown}")
         topics[key] = Topic(key, _bilingual(item.get("name"), path, key, "name"),
                             _bilingual(item.get("summary"), path, key, "summary"),
-                            tuple(k.lower() for k in keywords))
+                            tuple(keywords), tuple(n.lower() for n in names))
     return topics
 
 

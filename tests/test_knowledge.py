@@ -712,11 +712,43 @@ def test_a_follow_up_reads_the_programme_from_the_question_before(kb):
 
 
 def test_a_follow_up_naming_another_programme_asks_the_question_before_of_it(kb):
-    """'klo yg bpu?' after the JHT contribution rate: the BPU contribution."""
+    """'klo yg bpu?' after the JHT contribution rate: the JHT fee of an informal worker, which the
+    BPU contribution entry gives; 'what about pension?' after the JHT fee: the JP fee (the
+    programme's first name, 'jp', put in place of 'jht')."""
     before = "iuran jht brp persen"
-    assert faq.swap_programme(kb, before, "klo yg bpu?", "bpu") == "iuran bpu berapa persen"
+    assert faq.swap_programme(kb, before, "klo yg bpu?", "bpu") == "iuran jht berapa persen bpu"
     match = faq.match_follow_up(kb, before, "klo yg bpu?", kb.match(before).entry)
     assert match.answered and match.entry.id == "bpu_programmes_and_contributions", match.entry.id
+    assert faq.swap_programme(kb, before, "what about pension?", "jp") == "iuran jp berapa persen"
+
+
+@pytest.mark.parametrize("before, text, topic", [
+    ("syarat klaim jht apa aja", "klo yg pekerja informal?", "bpu"),
+    ("how do I claim my JHT online?", "and for migrant workers?", "pmi"),
+    ("berapa iuran jkk", "kalau pekerja migran?", "pmi"),
+    ("berapa iuran jht", "what about pension?", "jp"),
+    ("iuran bpu brp", "kalo bukan penerima upah?", None),  # BPU again, not the wage earners
+    ("berapa iuran jkk", "kalau pmi di malaysia?", None),  # says more than a programme
+    ("berapa iuran jkk", "kalo meninggal?", None),  # a word JKM shares, not its name
+    ("berapa santunan jkm", "klo jkm?", None),  # the same programme
+])
+def test_a_follow_up_that_only_names_a_programme_asks_the_question_before_of_it(
+        kb, before, text, topic):
+    assert faq.asked_again_of(kb, before, text) == topic
+
+
+@pytest.mark.parametrize("before, text, topic, expected", [
+    ("berapa iuran jkk", "kalau pekerja migran?", "pmi", "pmi_contribution"),
+    ("berapa iuran jht", "what about pension?", "jp", "pu_jp_contribution_rate"),
+    # the JHT claim documents of an informal worker: no BPU entry says them
+    ("syarat klaim jht apa aja", "klo yg pekerja informal?", "bpu", None),
+])
+def test_a_question_asked_again_of_a_group_gets_only_that_groups_entry(kb, before, text, topic,
+                                                                        expected):
+    match = faq.match_asked_again(kb, before, text, topic)
+    assert match.topic == topic
+    assert (match.entry.id if match.answered else None) == expected, match.entry.id
+    assert topic == "jp" or all(entry.topic == topic for entry, _ in match.ranked)
 
 
 def test_an_english_message_meets_the_indonesian_words_of_the_glossary(kb):
@@ -732,6 +764,19 @@ def test_a_glossary_without_terms_is_an_error_naming_the_file(tmp_path):
     shutil.copytree(KNOWLEDGE, folder)
     (folder / knowledge.GLOSSARY_FILE_NAME).write_text("terms: [fee, iuran]\n")
     with pytest.raises(KnowledgeError, match="glossary.yml.*mapping 'terms'"):
+        load_knowledge(load_facts(), folder)
+
+
+def test_a_topic_name_that_is_not_a_keyword_is_an_error_naming_the_file(tmp_path):
+    """Topic.names are keywords: a name the messages could never be found by is an error."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    topics = folder / knowledge.TOPICS_FILE_NAME
+    text = topics.read_text(encoding="utf-8")
+    assert "    names: [jkk, " in text
+    topics.write_text(text.replace("    names: [jkk, ", "    names: [jkk, bukan keyword, "),
+                      encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="topics.yml.*jkk.*names must be keywords"):
         load_knowledge(load_facts(), folder)
 
 
@@ -1289,3 +1334,30 @@ def test_a_follow_up_only_on_the_topic_before_gets_the_honest_reply_not_another_
             buttons
     else:
         assert "belum punya jawabannya" not in reply_text and "175" in reply_text, reply_text
+
+
+@pytest.mark.parametrize("intent, confidence, before, text, topic, expected", [
+    # from the trial: the BPU fee (ask_bpu at 0.87) after the JHT claim requirements
+    ("ask_bpu", 0.87, "syarat klaim jht apa aja", "klo yg pekerja informal?", "ask_jht_documents",
+     None),
+    # "pension" read as a place (inform_place at 0.81): "I did not understand"
+    ("inform_place", 0.81, "berapa iuran jht", "what about pension?", "kb:jht_contribution_wage_earners",
+     "pu_jp_contribution_rate"),
+    # the general PMI answer (ask_migrant_worker at 0.98) after the JKK contribution rates
+    ("ask_migrant_worker", 0.98, "berapa iuran jkk", "kalau pekerja migran?",
+     "kb:pu_jkk_contribution_rate", "pmi_contribution")])
+def test_a_programme_named_alone_asks_the_question_before_whatever_the_intent(
+        kb, intent, confidence, before, text, topic, expected):
+    """faq.answer_asked_again comes before the intent's own answer: the entry that answers the
+    question before asked again of the programme or group the follow-up names, else the honest
+    reply on it (the BPU topic's name, 175) with its entries as buttons."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    reply = follow_up_reply(ACTIONS_BY_INTENT[intent](), intent, confidence, before, text, topic)
+    lang = detect_language(text)
+    if expected:
+        assert render_in(kb.by_id[expected], lang) in reply, reply
+    else:
+        assert kb.topics["bpu"].name[lang] in reply and "175" in reply, reply
+        assert render_in(kb.by_id["bpu_programmes_and_contributions"], lang) not in reply, reply

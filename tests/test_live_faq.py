@@ -488,6 +488,19 @@ FOLLOW_UPS = [
 # participants (actions/faq.py asks_within_group) or ask for the percentages the answer before
 # states: (name, [(message, must, must_not)]).
 QUESTION_BEFORE_FOLLOW_UPS = [
+    # a follow-up that only names a programme or group asks the question before again of it,
+    # whatever intent the model chose (faq.answer_asked_again)
+    ("jkk fee, then 'kalau pekerja migran?'", [
+        ("berapa iuran jkk", ["0,24%"], []),
+        ("kalau pekerja migran?", ["Rp37.500"], ["0,24%"])]),
+    ("jht fee in english, then 'what about pension?'", [
+        ("how much is the JHT contribution?", ["5.7%"], []),
+        ("what about pension?", ["3%"], ["5.7%"] + NOT_UNDERSTOOD)]),
+    ("jht documents, then 'klo yg pekerja informal?'", [
+        ("syarat klaim jht apa aja", ["KTP"], []),
+        # no BPU entry gives the JHT claim documents: the honest reply on BPU, not the BPU fee
+        ("klo yg pekerja informal?", ["persis itu tentang peserta bukan penerima upah", "175"],
+         ["Daftar sendiri lewat aplikasi JMO"])]),
     ("bpu fee, then 'plus jht'", [
         ("iuran bpu brp?", ["Rp16.800"], []),
         # BPU's own entry or the honest reply on BPU; never the wage earners' JHT fee
