@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.facts import get_facts
-from actions.language import detect_language
+from actions.language import detect_language, requested_language
 
 # Rasa cuts a longer message to this many characters before NLU and marks it in the message's
 # metadata (`truncated_from`, see rasa_runtime/input_limits.py, same limit): the action answers the
@@ -41,6 +41,8 @@ MASKED = "masked"
 # Metadata key of the busy reply's bot event (rasa_runtime/action_guard.py): the action server was
 # down and the user got no answer to the message before it.
 BUSY = "service_busy"
+# Metadata key of a message answered again in the language the user asked for (`answer_again_in`).
+REPLY_LANGUAGE = "reply_language"
 # Slots that hold a pending "which place?" question; forgotten when the user changes topic.
 PLACE_QUESTION_SLOTS = ("place_candidates", "awaiting_place")
 
@@ -60,6 +62,8 @@ class Turn:
                  intent: Optional[str] = None, entities: Optional[List[Dict[str, Any]]] = None,
                  lang: Optional[str] = None, before: Optional[str] = None) -> None:
         latest = tracker.latest_message or {}
+        metadata = latest.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
         self.dispatcher = dispatcher
         self.tracker = tracker
         # the question answered just before this one in the same message, when this Turn is one
@@ -70,9 +74,8 @@ class Turn:
         self.intent: Optional[str] = intent or (latest.get("intent") or {}).get("name")
         self.entities: List[Dict[str, Any]] = (entities if entities is not None
                                                else latest.get("entities") or [])
-        self.lang = lang or detect_language(self.text, tracker.get_slot("language"))
-        metadata = latest.get("metadata")
-        metadata = metadata if isinstance(metadata, dict) else {}
+        self.lang = lang or metadata.get(REPLY_LANGUAGE) \
+            or detect_language(self.text, tracker.get_slot("language"))
         self.truncated_from = metadata.get("truncated_from")
         self.questions: List[Dict[str, Any]] = metadata.get(QUESTIONS) or []
         self.masked: List[str] = metadata.get(MASKED) or []
@@ -119,6 +122,8 @@ ROUTERS: List[Callable[["BotAction", "Turn"], Optional[List[EventType]]]] = []
 
 # intent -> the action class that answers it (filled by BotAction subclasses' `intents`)
 ACTIONS_BY_INTENT: Dict[str, Type["BotAction"]] = {}
+# action name -> its class (the fallback actions answer no intent of their own)
+ACTIONS_BY_NAME: Dict[str, Type["BotAction"]] = {}
 
 
 class BotAction(Action):
@@ -139,6 +144,8 @@ class BotAction(Action):
         super().__init_subclass__(**kwargs)
         for intent in cls.__dict__.get("intents", ()):
             ACTIONS_BY_INTENT[intent] = cls
+        if cls.__dict__.get("action_name"):
+            ACTIONS_BY_NAME[cls.action_name] = cls
 
     def name(self) -> str:
         return self.action_name
@@ -171,6 +178,9 @@ class BotAction(Action):
             # whatever intent the model guessed
             turn.say("fallback", buttons=turn.menu())
             return [SlotSet("language", turn.lang)]
+        asked = requested_language(turn.text)
+        if asked:  # "and in English please?": the answer before again, in that language
+            return await answer_again_in(turn, asked, domain)
         plan = question_plan(turn) if turn.questions else []
         if len(plan) > 1 or (plan and plan[0][0] is not type(self)):
             # several questions, or one question inside a message that as a whole is out of
@@ -193,6 +203,50 @@ class BotAction(Action):
             if topic != "offices" and not any(e.get("name") in PLACE_QUESTION_SLOTS for e in events):
                 events[1:1] = [SlotSet("place_candidates", None), SlotSet("awaiting_place", False)]
         return events
+
+
+async def answer_again_in(turn: Turn, lang: str, domain: Dict[str, Any]) -> List[EventType]:
+    """The reply to a message that only asks for another language (`requested_language`): the
+    user's last question before it answered again, in `lang`, by the action that answered it
+    then, as it was answered then (the slots and events of that moment, `tracker_at_question`);
+    when there is none, where to start, in `lang`."""
+    turn.lang = lang
+    found = tracker_at_question(turn.tracker)
+    import_all_actions()
+    action = ACTIONS_BY_NAME.get(found[1]) if found else None
+    if action is None:
+        turn.say("language_switched_ask", buttons=turn.menu())
+        return [SlotSet("language", lang)]
+    past = found[0]
+    turn.say("language_switched")
+    past.latest_message.setdefault("metadata", {})[REPLY_LANGUAGE] = lang
+    return await action().run(turn.dispatcher, past, domain)
+
+
+def tracker_at_question(tracker: Tracker) -> Optional[Tuple[Tracker, str]]:
+    """(tracker, action name): the tracker as it was when the user's latest question before this
+    message was answered (a message that only asks for a language is not a question) — its
+    events up to that message, the slots those events had set, that message as the latest — and
+    the custom action that answered it; None when there is no such question."""
+    events = tracker.events
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"][:-1]
+    index = next((i for i in reversed(users) if not requested_language(events[i].get("text"))), None)
+    if index is None:
+        return None
+    answered_by = next((e.get("name") for e in events[index + 1:] if e.get("event") == "action"
+                        and e.get("name") != "action_listen"), None)
+    slots = {name: None for name in tracker.slots}
+    for event in events[:index]:
+        if event.get("event") == "slot":
+            slots[event.get("name")] = event.get("value")
+        elif event.get("event") in ("restart", "session_started"):
+            slots = {name: None for name in tracker.slots}
+    message = events[index]
+    latest = dict(message.get("parse_data") or {}, text=message.get("text") or "",
+                  metadata=dict(message.get("metadata") or {}))
+    past = Tracker(tracker.sender_id, slots, latest, events[:index + 1], False, None, {},
+                   "action_listen")
+    return past, answered_by
 
 
 def first_masked_message(tracker: Tracker) -> bool:

@@ -40,6 +40,31 @@ INDONESIAN_WORDS = {
 PAYLOAD = re.compile(r"^/\w+(?:@[\w.]+)?(?:\{.*\})?\s*$", re.S)
 
 
+# A message that only asks for the answer in the other language ("in English please", "bisa
+# pake bahasa indonesia?", "english pls"): every word is one of these, and one names a language.
+LANGUAGE_WORDS = {ENGLISH: {"english", "inggris", "inggeris", "engl"},
+                  INDONESIAN: {"indonesian", "indonesia", "indo"}}
+LANGUAGE_REQUEST_WORDS = set().union(*LANGUAGE_WORDS.values()) | {
+    "in", "into", "language", "please", "pls", "plz", "can", "could", "you", "u", "answer",
+    "reply", "say", "write", "explain", "that", "it", "this", "again", "the", "same", "translate",
+    "and", "now", "speak", "only", "i", "don't", "dont", "understand", "for", "me", "ok", "okay",
+    "sorry", "bahasa", "bhs", "bhsa", "terjemah", "terjemahkan", "terjemahin", "tolong", "bisa",
+    "bs", "bisakah", "pake", "pakai", "pakek", "dalam", "dlm", "dengan", "dgn", "versi", "jawab",
+    "jawaban", "jawabannya", "ulang", "ulangi", "dong", "ya", "sih", "aja", "saja", "mau", "minta",
+    "ga", "gak", "nggak", "tidak", "kah", "nya", "yg", "yang", "ke", "bah", "kak", "min", "pak",
+    "bu", "maaf", "ngerti", "paham", "tdk", "kamek", "saya", "sy", "lagi", "tadi", "itu", "ini"}
+
+
+def requested_language(text: Optional[str]) -> Optional[str]:
+    """'en' or 'id' when `text` only asks for the answer in that language (LANGUAGE_REQUEST_WORDS
+    and a word of LANGUAGE_WORDS: "and in Indonesian please?", "bisa dlm bahasa inggris?"), else
+    None ("is there an office in Indonesia?" asks something else)."""
+    words = set(re.findall(r"[a-z']+", (text or "").lower()))
+    if not words or not words <= LANGUAGE_REQUEST_WORDS:
+        return None
+    return next((lang for lang, names in LANGUAGE_WORDS.items() if words & names), None)
+
+
 def detect_language(text: Optional[str], previous: Optional[str] = None) -> str:
     """'en' or 'id' for a message; ties fall back to the previous language, else Indonesian."""
     words = re.findall(r"[a-z']+", PAYLOAD.sub("", (text or "").strip()).lower())

@@ -488,6 +488,12 @@ FOLLOW_UPS = [
 # participants (actions/faq.py asks_within_group) or ask for the percentages the answer before
 # states: (name, [(message, must, must_not)]).
 QUESTION_BEFORE_FOLLOW_UPS = [
+    # a message that only asks for the other language: the answer before again in it
+    ("jht balance in english, then 'in Indonesian please'", [
+        ("how do i check my JHT balance?", ["sso.bpjsketenagakerjaan.go.id"], []),
+        ("and in Indonesian please?", ["ini jawaban tadi dalam Bahasa Indonesia", "saldo JHT",
+                                       "sso.bpjsketenagakerjaan.go.id"], NOT_UNDERSTOOD),
+        ("in english please", ["here is that answer in English", "JHT balance"], NOT_UNDERSTOOD)]),
     # a follow-up that only names a programme or group asks the question before again of it,
     # whatever intent the model chose (faq.answer_asked_again)
     ("jkk fee, then 'kalau pekerja migran?'", [
