@@ -103,6 +103,11 @@ ON_THE_WAY = r"berangkat|pulang kerja|perjalanan|di jalan|on the way|commut\w*|l
 # or the return on the fund (entries do)
 JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|interest|"
                                r"hasil pengembangan|imbal hasil)\b", re.IGNORECASE)
+# Where a fee is paid: a shop, an app, a bank, or "where/via" next to "pay".
+PAYMENT_PLACE = (r"indomaret|alfamart|alfamidi|minimarket|tokopedia|bukalapak|shopee|gopay|ovo|"
+                 r"linkaja|e-?wallet|kantor pos|pos indonesia|atm|m-?banking|mobile banking|"
+                 r"(bayar\w*|pay|setor\w*)\W+(\w+\W+){0,3}(di ?mana|di ?mane|where|lewat|via)|"
+                 r"(di ?mana|di ?mane|where|tempat)\W+(\w+\W+){0,3}(bayar\w*|pay|setor\w*)")
 BEYOND_THE_INTENT_ANSWER = {
     "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent|"
                            + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + r")\b", re.IGNORECASE),
@@ -116,8 +121,9 @@ BEYOND_THE_INTENT_ANSWER = {
     "ask_bsu": (STATUS_CHECK, "bsu"),
     "ask_bsu_rules": (STATUS_CHECK, "bsu"),
     # "iuran bpu tahun depan naik ga?": today's fee says nothing of next year's
+    # "bisa bayar iuran BPU di indomaret?": the fee does not say where it is paid
     "ask_bpu": (re.compile(r"\b(tahun depan|thn depan|taun depan|next year|naik|increase\w*|"
-                           r"go up|goes up)\b", re.IGNORECASE), "bpu"),
+                           r"go up|goes up|" + PAYMENT_PLACE + r")\b", re.IGNORECASE), "bpu"),
     # "can I withdraw all of my 80 million in JMO?": the feature's "yes" does not say that a
     # claim in JMO has a limit
     "ask_jmo_feature": (re.compile(r"(\brp\.?\s*\d|\d\s*(juta|jt|rb|ribu|million|mio)\b|"

@@ -1361,3 +1361,20 @@ def test_a_programme_named_alone_asks_the_question_before_whatever_the_intent(
     else:
         assert kb.topics["bpu"].name[lang] in reply and "175" in reply, reply
         assert render_in(kb.by_id["bpu_programmes_and_contributions"], lang) not in reply, reply
+
+
+@pytest.mark.parametrize("message, beyond", [
+    ("bisa bayar iuran BPU di indomaret?", True), ("where do I pay the BPU fee?", True),
+    ("iuran bpu bayarnya dimana", True), ("iuran bpu brp sebulan", False),
+    ("how much is the BPU fee?", False)])
+def test_where_to_pay_the_bpu_fee_is_not_the_fee(kb, message, beyond):
+    """From a fresh-user trial: "bisa bayar iuran BPU di indomaret?" placed surely in ask_bpu got
+    the fee and the registration: where to pay is beyond that answer (faq.PAYMENT_PLACE), so the
+    entry on the payment channels answers it; the fee question keeps the fee answer."""
+    from actions.answers import ActionAnswer
+
+    messages, _ = run_action(ActionAnswer(), message, intent="ask_bpu")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    entry, lang = kb.by_id["bpu_payment_channels"], detect_language(message)
+    assert (render_in(entry, lang) in text or entry.title[lang] in buttons) == beyond, (text, buttons)
