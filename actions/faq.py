@@ -393,8 +393,10 @@ def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str
     """The programme or group of participants whose name (Topic.names) is all that the short
     follow-up `text` says besides ASK_AGAIN_WORDS and fillers, when the question `before` does
     not name it ("klo yg pekerja informal?" after "syarat klaim jht apa aja" asks the JHT claim
-    requirements of an informal worker: "bpu"); else None. The longest name is read first
-    ("bukan penerima upah" is BPU, not the wage earners)."""
+    requirements of an informal worker: "bpu"); else None, also for a programme within the group
+    of participants the question before asked about ("and for JHT?" after the BPU fee:
+    `asks_within_group`). The longest name is read first ("bukan penerima upah" is BPU, not the
+    wage earners)."""
     if not is_follow_up_length(text):
         return None
     said = f" {normalise(text)} "
@@ -407,7 +409,9 @@ def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str
     if len(named) != 1 or not set(said.split()) <= ASK_AGAIN_WORDS | knowledge.glossary.fillers:
         return None
     topic = next(iter(named))
-    return None if topic in knowledge.named_topics(before) else topic
+    if topic in knowledge.named_topics(before) or asks_within_group(knowledge, before, text):
+        return None  # the same programme, or a programme within the group asked about before
+    return topic
 
 
 def match_asked_again(knowledge: Knowledge, before: str, text: str, topic: str) -> Match:

@@ -731,6 +731,8 @@ def test_a_follow_up_naming_another_programme_asks_the_question_before_of_it(kb)
     ("berapa iuran jkk", "kalau pmi di malaysia?", None),  # says more than a programme
     ("berapa iuran jkk", "kalo meninggal?", None),  # a word JKM shares, not its name
     ("berapa santunan jkm", "klo jkm?", None),  # the same programme
+    ("how much is the BPU fee per month?", "and for JHT?", None),  # JHT within BPU
+    ("iuran pmi brp?", "klo jht nya?", None),
 ])
 def test_a_follow_up_that_only_names_a_programme_asks_the_question_before_of_it(
         kb, before, text, topic):
