@@ -20,6 +20,8 @@ from conftest import TRACKER_FIXTURE, run_action
 @pytest.mark.parametrize("text, lang", [
     ("and in Indonesian please?", "id"), ("bisa dlm bahasa indonesia?", "id"),
     ("pake bahasa indo aja", "id"), ("in English please", "en"), ("english pls", "en"),
+    ("translate to english pls", "en"),
+    ("terjemahkan ke bahasa indonesia", "id"),
     ("bahasa inggrisnya dong", None),  # "inggrisnya" is not a word of the list: not a request
     ("bahasa inggris nya dong", "en"),
     ("is there an office in Indonesia?", None), ("what is JHT in English?", None),
