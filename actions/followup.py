@@ -11,8 +11,8 @@ from actions.answers import (AMOUNTS_BY_TOPIC, REQUIREMENTS_BY_TOPIC, ActionAnsw
 from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
-from actions.faq import (UNSURE_CONFIDENCE, answer_follow_up_of_question, is_follow_up_length,
-                         has_follow_up_answer, intent_confidence)
+from actions.faq import (UNSURE_CONFIDENCE, ActionKnowledge, answer_follow_up_of_question,
+                         has_follow_up_answer, intent_confidence, is_follow_up_length)
 from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
@@ -117,6 +117,9 @@ def route_how_many(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
 ROUTERS.append(route_how_many)
 
 
+# Intent answers whose requirements a knowledge entry states ("syaratnya apa?" after the partial
+# JHT withdrawal: the documents of a partial claim, not those of a resignation).
+REQUIREMENTS_ENTRY_BY_TOPIC = {"ask_jht_partial": "jht_documents_partial_claim"}
 # The action that answers "what are the requirements?" for each topic.
 REQUIREMENT_ANSWERS = {
     "bsu": ActionBsuRules,
@@ -142,6 +145,9 @@ class ActionRequirements(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
+        entry = get_knowledge().by_id.get(REQUIREMENTS_ENTRY_BY_TOPIC.get(topic or ""))
+        if entry is not None:
+            return ActionKnowledge(entry).answer(turn)
         knowledge_first = topic not in REQUIREMENT_ANSWERS and (
             topic not in ActionAnswer.intents or topic not in REQUIREMENTS_BY_TOPIC)
         if knowledge_first:

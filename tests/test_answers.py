@@ -1079,9 +1079,17 @@ def test_how_much_after_an_faq_answer_with_amounts_gives_those_amounts(topic, ex
 
 
 def test_documents_after_the_partial_payout_are_the_jht_documents():
+    """"syaratnya apa?" after the partial withdrawal: the documents of a partial claim (the
+    knowledge entry, followup.REQUIREMENTS_ENTRY_BY_TOPIC), not those of a resignation claim; a
+    question that asks for the JHT documents gets them."""
+    from actions.facts import get_facts
+    from actions.knowledge import get_knowledge, render_answer
+
     text = reply_text(ActionRequirements(), "syaratnya apa?", intent="ask_requirements",
                       topic="ask_jht_partial")
-    assert "Berkas klaim JHT karena berhenti bekerja" in text
+    partial = get_knowledge().by_id["jht_documents_partial_claim"]
+    assert render_answer(partial, "id", get_facts()).splitlines()[0] in text, text
+    assert "Berkas klaim JHT karena berhenti bekerja" not in text
     messages, _ = run_action(ActionAnswer(), "dokumennya apa aja", intent="ask_jht_documents",
                              topic="ask_jht_partial")
     assert "Berkas klaim JHT" in messages[0]["text"]

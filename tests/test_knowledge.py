@@ -1380,3 +1380,18 @@ def test_where_to_pay_the_bpu_fee_is_not_the_fee(kb, message, beyond):
     buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
     entry, lang = kb.by_id["bpu_payment_channels"], detect_language(message)
     assert (render_in(entry, lang) in text or entry.title[lang] in buttons) == beyond, (text, buttons)
+
+
+@pytest.mark.parametrize("text", ["syaratnya apa?", "what are the requirements?"])
+def test_requirements_after_the_partial_jht_withdrawal_are_those_of_a_partial_claim(kb, text):
+    """From a fresh-user trial: "syaratnya apa?" after the intent's answer on taking 10% of JHT
+    while still working got the documents of a resignation claim; the partial claim's documents
+    entry answers it (followup.REQUIREMENTS_ENTRY_BY_TOPIC)."""
+    from actions.followup import ActionRequirements
+
+    reply = follow_up_reply(ActionRequirements(), "ask_requirements", 0.85,
+                            "JHT bisa diambil 10% ga sblm berhenti kerja?", text, "ask_jht_partial")
+    entry = kb.by_id["jht_documents_partial_claim"]
+    assert render_in(entry, detect_language(text)) in reply, reply
+    resignation = kb.by_id["jht_documents_resignation"]
+    assert render_in(resignation, detect_language(text)) not in reply, reply
