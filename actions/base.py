@@ -43,6 +43,9 @@ MASKED = "masked"
 BUSY = "service_busy"
 # Metadata key of a message answered again in the language the user asked for (`answer_again_in`).
 REPLY_LANGUAGE = "reply_language"
+# Actions whose message was small talk, not a question to answer again in another language
+# ("ok sip" -> "you're welcome", then "pake bahasa inggris dong": the question before it).
+NOT_QUESTION_ACTIONS = {"action_greet", "action_thanks", "action_goodbye"}
 # Slots that hold a pending "which place?" question; forgotten when the user changes topic.
 PLACE_QUESTION_SLOTS = ("place_candidates", "awaiting_place")
 
@@ -225,16 +228,21 @@ async def answer_again_in(turn: Turn, lang: str, domain: Dict[str, Any]) -> List
 
 def tracker_at_question(tracker: Tracker) -> Optional[Tuple[Tracker, str]]:
     """(tracker, action name): the tracker as it was when the user's latest question before this
-    message was answered (a message that only asks for a language is not a question) — its
+    message was answered (a message that only asks for a language, or small talk answered by
+    NOT_QUESTION_ACTIONS, is not a question) — its
     events up to that message, the slots those events had set, that message as the latest — and
     the custom action that answered it; None when there is no such question."""
     events = tracker.events
     users = [i for i, e in enumerate(events) if e.get("event") == "user"][:-1]
-    index = next((i for i in reversed(users) if not requested_language(events[i].get("text"))), None)
+
+    def answered_by(index: int) -> Optional[str]:
+        return next((e.get("name") for e in events[index + 1:] if e.get("event") == "action"
+                     and e.get("name") != "action_listen"), None)
+
+    index = next((i for i in reversed(users) if not requested_language(events[i].get("text"))
+                  and answered_by(i) not in NOT_QUESTION_ACTIONS), None)
     if index is None:
         return None
-    answered_by = next((e.get("name") for e in events[index + 1:] if e.get("event") == "action"
-                        and e.get("name") != "action_listen"), None)
     slots = {name: None for name in tracker.slots}
     for event in events[:index]:
         if event.get("event") == "slot":
@@ -246,7 +254,7 @@ def tracker_at_question(tracker: Tracker) -> Optional[Tuple[Tracker, str]]:
                   metadata=dict(message.get("metadata") or {}))
     past = Tracker(tracker.sender_id, slots, latest, events[:index + 1], False, None, {},
                    "action_listen")
-    return past, answered_by
+    return past, answered_by(index)
 
 
 def first_masked_message(tracker: Tracker) -> bool:

@@ -137,10 +137,26 @@ def agreed_intent(turn: Turn) -> Optional[str]:
     return ranking[0]["name"] if any(pair <= group for group in AGREEING_INTENTS) else None
 
 
+# Office intents the model could not decide between ("kantor bpjs tk dimane bah?": office details
+# 0.36, nearest office 0.34): together at least AGREEING_MIN_CONFIDENCE, the message asks where an
+# office is, answered by the nearest office (for the place of the conversation, else it asks).
+OFFICE_INTENTS = {"ask_office_details", "ask_nearest_office", "ask_offices"}
+
+
+def office_question(turn: Turn) -> bool:
+    """Whether the model's two best intents (the fallback left out) are office intents that
+    together reach AGREEING_MIN_CONFIDENCE."""
+    ranking = [r for r in (turn.tracker.latest_message or {}).get("intent_ranking") or []
+               if r.get("name") != "nlu_fallback"][:2]
+    return len(ranking) == 2 and {r.get("name") for r in ranking} <= OFFICE_INTENTS \
+        and sum(r.get("confidence") or 0 for r in ranking) >= AGREEING_MIN_CONFIDENCE
+
+
 class ActionFallback(BotAction):
     """A message the bot did not understand. The nearest office only when the bot had asked for a
     place or the message is essentially a place ("sy di sungai pinyuh"); an unclear message that
-    merely names a place gets the office for that place as a button, with the menu; anything else,
+    merely names a place gets the office for that place as a button, with the menu; a message the
+    model placed between office intents (`office_question`), the nearest office; anything else,
     what the bot can do."""
 
     action_name = "action_fallback"
@@ -165,6 +181,10 @@ class ActionFallback(BotAction):
         known = faq.answer_unplaced(turn)
         if known is not None:
             return known
+        if office_question(turn):
+            import_all_actions()
+            return ACTIONS_BY_INTENT["ask_nearest_office"]().answer(
+                Turn(turn.dispatcher, turn.tracker, intent="ask_nearest_office", lang=turn.lang))
         if found.status == "found":
             place = found.places[0]
             offer = {"title": turn.render("fallback_office_offer", place=place_label(place)),

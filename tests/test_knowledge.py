@@ -1395,3 +1395,27 @@ def test_requirements_after_the_partial_jht_withdrawal_are_those_of_a_partial_cl
     assert render_in(entry, detect_language(text)) in reply, reply
     resignation = kb.by_id["jht_documents_resignation"]
     assert render_in(resignation, detect_language(text)) not in reply, reply
+
+
+@pytest.mark.parametrize("ranking, office", [
+    ([("nlu_fallback", 0.45), ("ask_office_details", 0.36), ("ask_nearest_office", 0.34)], True),
+    ([("nlu_fallback", 0.45), ("ask_office_details", 0.2), ("ask_nearest_office", 0.15)], False),
+    ([("nlu_fallback", 0.45), ("ask_office_details", 0.36), ("ask_jht", 0.34)], False)])
+def test_an_office_question_the_model_could_not_decide_gets_the_nearest_office(ranking, office):
+    """From a fresh-user trial: "kantor bpjs tk dimane bah?" went to the fallback between two
+    office intents (0.36 and 0.34) and got "I did not understand": together sure enough, the
+    nearest office, which asks where the user is (small_talk.office_question)."""
+    from conftest import make_tracker
+
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    tracker = make_tracker("kantor bpjs tk dimane bah?", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert ("belum paham maksud" not in text) == office, text
+    if office:  # no place in the conversation: where is the user?
+        assert "kecamatan" in text.lower() or "lokasi" in text.lower(), text

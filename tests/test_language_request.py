@@ -93,3 +93,22 @@ def test_a_request_with_no_question_before_asks_for_one_in_that_language():
     messages, slots = run_action(ActionFallback(), "in English please", intent="nlu_fallback")
     assert messages[0]["text"].startswith("Of course, I will answer in English")
     assert messages[0]["buttons"] and slots["language"] == "en"
+
+
+def test_small_talk_between_is_not_the_answer_asked_for():
+    """From a fresh-user trial: "brp iuran jht utk karyawan", "ok sip" (thanks), then "pake
+    bahasa inggris dong" translated the "you're welcome": the question before the small talk is
+    answered again."""
+    import_all_actions()
+    action = ACTIONS_BY_INTENT["ask_plkk_definition"]
+    english_direct, _ = run_action(action(), "what is PLKK?", intent="ask_plkk_definition")
+    state = conversation("apa itu plkk", "ask_plkk_definition", action.action_name,
+                         "pake bahasa inggris dong", "nlu_fallback").current_state()
+    request = state["events"][-1]
+    state["events"][-1:] = [
+        {"event": "user", "text": "ok sip",
+         "parse_data": {"intent": {"name": "thanks", "confidence": 0.9}, "entities": []}},
+        {"event": "action", "name": "action_thanks"}, {"event": "bot", "text": "Sama-sama"},
+        {"event": "action", "name": "action_listen"}, request]
+    texts, _ = run(ActionFallback(), Tracker.from_dict(state))
+    assert texts[1] == english_direct[0]["text"], texts
