@@ -229,9 +229,9 @@ async def answer_again_in(turn: Turn, lang: str, domain: Dict[str, Any]) -> List
 def tracker_at_question(tracker: Tracker) -> Optional[Tuple[Tracker, str]]:
     """(tracker, action name): the tracker as it was when the user's latest question before this
     message was answered (a message that only asks for a language, or small talk answered by
-    NOT_QUESTION_ACTIONS, is not a question) — its
-    events up to that message, the slots those events had set, that message as the latest — and
-    the custom action that answered it; None when there is no such question."""
+    NOT_QUESTION_ACTIONS, is not a question) — its events up to that message, the slots those
+    events had set, that message as the latest — and the custom action that answered it; None
+    when there is no such question."""
     events = tracker.events
     users = [i for i, e in enumerate(events) if e.get("event") == "user"][:-1]
 

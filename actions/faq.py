@@ -80,7 +80,8 @@ INTENT_TOPICS = {
 # cover?" after the PMI fee) or an Indonesian or Pontianak Malay word with -nya/-nye
 # ("ahli warisnya siapa aja?", "bayarnye dimane?"; not "hanya", "punya", "tanya": three letters
 # at least before the suffix). The model places such a message on its own words, however sure
-# (ask_jkk at about 0.8 for the first): it is read with the question before (`leans_on_another_topic`).
+# (ask_jkk at about 0.8 for the first): it is read with the question before
+# (`leans_on_another_topic`).
 REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
                          re.IGNORECASE)
 # Intents whose own answer does not state what these words ask: a message placed there that uses
@@ -369,11 +370,12 @@ def swap_programme(knowledge: Knowledge, before: str, text: str, topic: str) -> 
     said = f" {knowledge.normalise(text)} "
     names = knowledge.topics[topic].names
     keyword = next((k for k in knowledge.topics[topic].keywords if f" {k} " in said), topic)
-    keyword = names[0] if names and keyword in names else keyword
+    if keyword in names:
+        keyword = names[0]
     question = f" {knowledge.normalise(before)} "
     kind = topic in GROUP_TOPICS
     for other in knowledge.named_topics(before) - {topic}:
-        if other not in PROGRAMME_TOPICS + ["penerima_upah"] or (other in GROUP_TOPICS) != kind:
+        if other not in set(PROGRAMME_TOPICS) | GROUP_TOPICS or (other in GROUP_TOPICS) != kind:
             continue
         for old in sorted(knowledge.topics[other].keywords, key=len, reverse=True):
             question = question.replace(f" {old} ", f" {keyword} ")
@@ -389,14 +391,11 @@ ASK_AGAIN_WORDS = frozenset(
     "and or for what about how then if participant participants member members".split())
 
 
-def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str]:
+def names_only_a_programme(knowledge: Knowledge, text: str) -> Optional[str]:
     """The programme or group of participants whose name (Topic.names) is all that the short
-    follow-up `text` says besides ASK_AGAIN_WORDS and fillers, when the question `before` does
-    not name it ("klo yg pekerja informal?" after "syarat klaim jht apa aja" asks the JHT claim
-    requirements of an informal worker: "bpu"); else None, also for a programme within the group
-    of participants the question before asked about ("and for JHT?" after the BPU fee:
-    `asks_within_group`). The longest name is read first ("bukan penerima upah" is BPU, not the
-    wage earners)."""
+    message `text` says besides ASK_AGAIN_WORDS and fillers ("klo yg pekerja informal?": "bpu"),
+    else None. The longest name is read first ("bukan penerima upah" is BPU, not the wage
+    earners). Text only: no retrieval, so it is cheap on every message."""
     if not is_follow_up_length(text):
         return None
     said = f" {normalise(text)} "
@@ -408,8 +407,18 @@ def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str
             said = said.replace(f" {name} ", " ")
     if len(named) != 1 or not set(said.split()) <= ASK_AGAIN_WORDS | knowledge.glossary.fillers:
         return None
-    topic = next(iter(named))
-    if topic in knowledge.named_topics(before) or asks_within_group(knowledge, before, text):
+    return next(iter(named))
+
+
+def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str]:
+    """The programme or group that the short follow-up `text` only names
+    (`names_only_a_programme`), when the question `before` does not name it ("klo yg pekerja
+    informal?" after "syarat klaim jht apa aja" asks the JHT claim requirements of an informal
+    worker: "bpu"); else None, also for a programme within the group of participants the
+    question before asked about ("and for JHT?" after the BPU fee: `asks_within_group`)."""
+    topic = names_only_a_programme(knowledge, text)
+    if topic is None or topic in knowledge.named_topics(before) \
+            or asks_within_group(knowledge, before, text):
         return None  # the same programme, or a programme within the group asked about before
     return topic
 
@@ -421,11 +430,12 @@ def match_asked_again(knowledge: Knowledge, before: str, text: str, topic: str) 
     claim of a migrant worker is one of the PMI entries or none). Its `topic` is `topic`."""
     question = swap_programme(knowledge, before, text, topic)
     match = knowledge.match(question)
-    if topic not in GROUP_TOPICS:
-        return dataclasses.replace(match, topic=topic,
-                                   answered=match.answered and match.entry.topic in (topic, "penerima_upah")
-                                   if topic in PROGRAMME_TOPICS else match.answered)
-    ranked = [pair for pair in knowledge.scores(question) if pair[0].topic == topic][:len(match.ranked)]
+    if topic not in GROUP_TOPICS:  # a programme's answer may be a wage earners' entry ("iuran jp")
+        answered = match.answered and (topic not in PROGRAMME_TOPICS
+                                       or match.entry.topic in (topic, "penerima_upah"))
+        return dataclasses.replace(match, topic=topic, answered=answered)
+    ranked = [pair for pair in knowledge.scores(question)
+              if pair[0].topic == topic][:len(match.ranked)]
     if not ranked:
         return dataclasses.replace(match, topic=topic, answered=False)
     (entry, score), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
@@ -440,11 +450,11 @@ def answer_asked_again(turn: Turn) -> Optional[List[EventType]]:
     or group (`asked_again_of`: "klo yg BPU?", "what about pension?"), whatever intent the model
     chose (the BPU fee at 0.87, a place at 0.81): the entry that answers it, else the honest
     reply on that programme with its closest entries as buttons; None for any other message."""
-    found = topical_question_before(turn)
-    if found is None:
-        return None
     knowledge = get_knowledge()
-    topic = asked_again_of(knowledge, found[0], turn.text)
+    if names_only_a_programme(knowledge, turn.text) is None:  # most messages stop here
+        return None
+    found = topical_question_before(turn)
+    topic = asked_again_of(knowledge, found[0], turn.text) if found else None
     if topic is None:
         return None
     match = match_asked_again(knowledge, found[0], turn.text, topic)

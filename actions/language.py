@@ -45,14 +45,15 @@ PAYLOAD = re.compile(r"^/\w+(?:@[\w.]+)?(?:\{.*\})?\s*$", re.S)
 LANGUAGE_WORDS = {ENGLISH: {"english", "inggris", "inggeris", "engl"},
                   INDONESIAN: {"indonesian", "indonesia", "indo"}}
 LANGUAGE_REQUEST_WORDS = set().union(*LANGUAGE_WORDS.values()) | {
-    "in", "into", "to", "language", "version", "translation", "translated", "please", "pls", "plz", "can", "could", "you", "u", "answer",
-    "reply", "say", "write", "explain", "that", "it", "this", "again", "the", "same", "translate",
-    "and", "now", "speak", "only", "i", "don't", "dont", "understand", "for", "me", "ok", "okay",
-    "sorry", "bahasa", "bhs", "bhsa", "terjemah", "terjemahan", "terjemahkan", "terjemahin", "tolong", "bisa",
-    "bs", "bisakah", "pake", "pakai", "pakek", "dalam", "dlm", "dengan", "dgn", "versi", "jawab",
-    "jawaban", "jawabannya", "ulang", "ulangi", "dong", "ya", "sih", "aja", "saja", "mau", "minta",
-    "ga", "gak", "nggak", "tidak", "kah", "nya", "yg", "yang", "ke", "bah", "kak", "min", "pak",
-    "bu", "maaf", "ngerti", "paham", "tdk", "kamek", "saya", "sy", "lagi", "tadi", "itu", "ini"}
+    "in", "into", "to", "language", "version", "translation", "translated", "translate", "please",
+    "pls", "plz", "can", "could", "you", "u", "answer", "reply", "say", "write", "explain", "that",
+    "it", "this", "again", "the", "same", "and", "now", "speak", "only", "i", "don't", "dont",
+    "understand", "for", "me", "ok", "okay", "sorry", "bahasa", "bhs", "bhsa", "terjemah",
+    "terjemahan", "terjemahkan", "terjemahin", "tolong", "bisa", "bs", "bisakah", "pake", "pakai",
+    "pakek", "dalam", "dlm", "dengan", "dgn", "versi", "jawab", "jawaban", "jawabannya", "ulang",
+    "ulangi", "dong", "ya", "sih", "aja", "saja", "mau", "minta", "ga", "gak", "nggak", "tidak",
+    "kah", "nya", "yg", "yang", "ke", "bah", "kak", "min", "pak", "bu", "maaf", "ngerti", "paham",
+    "tdk", "kamek", "saya", "sy", "lagi", "tadi", "itu", "ini"}
 
 
 def requested_language(text: Optional[str]) -> Optional[str]:

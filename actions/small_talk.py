@@ -3,7 +3,7 @@ out of scope, and messages the bot did not understand."""
 
 import json
 import re
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk.events import EventType
 
@@ -127,10 +127,15 @@ AGREEING_INTENTS = [{"ask_bsu_rules", "ask_bsu_year"}]
 AGREEING_MIN_CONFIDENCE = 0.45
 
 
+def placed_ranking(turn: Turn) -> List[Dict[str, Any]]:
+    """The model's intent ranking of the latest message without the fallback, best first."""
+    return [r for r in (turn.tracker.latest_message or {}).get("intent_ranking") or []
+            if r.get("name") != "nlu_fallback"]
+
+
 def agreed_intent(turn: Turn) -> Optional[str]:
     """The best intent when the fallback came only from a tie between two agreeing intents."""
-    ranking = [r for r in (turn.tracker.latest_message or {}).get("intent_ranking") or []
-               if r.get("name") != "nlu_fallback"]
+    ranking = placed_ranking(turn)
     if len(ranking) < 2 or (ranking[0].get("confidence") or 0) < AGREEING_MIN_CONFIDENCE:
         return None
     pair = {ranking[0].get("name"), ranking[1].get("name")}
@@ -146,8 +151,7 @@ OFFICE_INTENTS = {"ask_office_details", "ask_nearest_office", "ask_offices"}
 def office_question(turn: Turn) -> bool:
     """Whether the model's two best intents (the fallback left out) are office intents that
     together reach AGREEING_MIN_CONFIDENCE."""
-    ranking = [r for r in (turn.tracker.latest_message or {}).get("intent_ranking") or []
-               if r.get("name") != "nlu_fallback"][:2]
+    ranking = placed_ranking(turn)[:2]
     return len(ranking) == 2 and {r.get("name") for r in ranking} <= OFFICE_INTENTS \
         and sum(r.get("confidence") or 0 for r in ranking) >= AGREEING_MIN_CONFIDENCE
 

@@ -1405,11 +1405,11 @@ def test_an_office_question_the_model_could_not_decide_gets_the_nearest_office(r
     """From a fresh-user trial: "kantor bpjs tk dimane bah?" went to the fallback between two
     office intents (0.36 and 0.34) and got "I did not understand": together sure enough, the
     nearest office, which asks where the user is (small_talk.office_question)."""
-    from conftest import make_tracker
-
     import asyncio
 
     from rasa_sdk.executor import CollectingDispatcher
+
+    from conftest import make_tracker
 
     tracker = make_tracker("kantor bpjs tk dimane bah?", "nlu_fallback")
     tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
