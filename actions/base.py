@@ -188,8 +188,10 @@ class BotAction(Action):
         if len(plan) > 1 or (plan and plan[0][0] is not type(self)):
             # several questions, or one question inside a message that as a whole is out of
             # scope or not understood (rasa_runtime/questions.py)
-            return answer_questions(turn, plan)
-        return [SlotSet("language", turn.lang)] + self.answer(turn)
+            events = answer_questions(turn, plan)
+        else:
+            events = [SlotSet("language", turn.lang)] + self.answer(turn)
+        return events + remember_place(turn, events)
 
     def answer(self, turn: Turn) -> List[EventType]:
         """respond(), then the topic slot; a new topic forgets a pending place question. A router
@@ -294,6 +296,20 @@ def question_plan(turn: Turn) -> List[Tuple[Type[BotAction], Dict[str, Any]]]:
             plan.append((action, {"text": question["text"], "intent": question["intent"],
                                   "entities": list(question.get("entities") or [])}))
     return plan
+
+
+def remember_place(turn: Turn, events: List[EventType]) -> List[EventType]:
+    """The place a message names in passing ("I live in Sambas. I got hurt at work...", a place
+    entity that the place rules accept in that message), kept in the slot `user_place` for a
+    later "nearest office" request without a place; nothing when the answer set that slot
+    already (actions/offices.py) or the message names no place."""
+    from actions import places  # actions.places is not needed by most turns
+
+    if any(e.get("name") == "user_place" for e in events) \
+            or not any(e.get("entity") == "place" for e in turn.entities):
+        return []
+    found = places.resolve(turn.text)
+    return [SlotSet("user_place", found.places[0].code)] if found.status == "found" else []
 
 
 def answer_questions(turn: Turn, plan: List[Tuple[Type[BotAction], Dict[str, Any]]]) -> List[EventType]:

@@ -245,20 +245,25 @@ def answer_nearest_office(turn: Turn, explicit_request: bool,
     if pending:
         chosen = places.narrow(pending, query, index)
         if len(chosen) == 1:
-            return answers.place(turn, chosen[0])
+            return answer_and_remember(turn, answers, chosen[0])
 
     # in an office request, or an answer to the bot's place question, a village named like a
     # word ("bangun") counts; in any other message it must be qualified ("desa bangun")
     awaiting = bool(turn.tracker.get_slot("awaiting_place"))
     found = places.resolve(query, index, expecting_place=explicit_request or awaiting)
     if found.status == "found":
-        return answers.place(turn, found.places[0], found.postal_code)
+        return answer_and_remember(turn, answers, found.places[0], found.postal_code)
     if found.status == "ambiguous":
         return answer_ambiguous(turn, found.places)
     if found.status == "outside":
         turn.say("place_outside", place=found.outside)
         return [SlotSet("awaiting_place", False)]
     if explicit_request and not entity_place:
+        remembered = index.by_code(turn.tracker.get_slot("user_place") or "")
+        if remembered:  # "sy di pontianak" earlier: not asked again
+            events = answers.place(turn, remembered)
+            turn.say("place_remembered", place=place_label(remembered))
+            return events
         turn.say("ask_place")
         return [SlotSet("awaiting_place", True)]
     qualified = any(token in places.QUALIFIERS for token in places.normalise(query))
@@ -267,6 +272,13 @@ def answer_nearest_office(turn: Turn, explicit_request: bool,
         return []
     turn.say("place_unknown")
     return [SlotSet("awaiting_place", True)]
+
+
+def answer_and_remember(turn: Turn, answers: PlaceAnswers, place: Place,
+                        postal_code: Optional[str] = None) -> List[EventType]:
+    """answers.place for a place the user named, which is kept (slot `user_place`, its gazetteer
+    code) for a later "nearest office/PLKK" request without a place in this conversation."""
+    return answers.place(turn, place, postal_code) + [SlotSet("user_place", place.code)]
 
 
 class ActionOffices(BotAction):

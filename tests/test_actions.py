@@ -81,6 +81,37 @@ def test_nearest_office_without_place_asks_and_the_next_message_answers():
     assert "terdekat adalah Kantor Cabang Sintang" in text
 
 
+def test_a_place_given_earlier_answers_a_later_office_request_without_a_place():
+    messages, slots = run_action(ActionNearestOffice(), "sy di sintang", intent="inform_place")
+    assert "terdekat adalah Kantor Cabang Sintang" in messages[0]["text"]
+    remembered = slots["user_place"]
+    text = reply_text(ActionNearestOffice(), "kantor bpjs tk dmn", intent="ask_nearest_office",
+                      user_place=remembered)
+    assert "terdekat adalah Kantor Cabang Sintang" in text
+    assert "tempat yang Anda sebut tadi, Kabupaten Sintang" in text
+    assert "Boleh tahu Anda berada di mana?" not in text
+    # a place named in the request wins over the remembered one
+    text = reply_text(ActionNearestOffice(), "kantor terdekat dari ketapang",
+                      intent="ask_nearest_office", user_place=remembered)
+    assert "Kantor Cabang Ketapang" in text and "sebut tadi" not in text
+
+
+def test_a_place_named_in_passing_is_kept_for_a_later_office_request():
+    from actions.plkk import ActionPlkkTreatment
+
+    text = "hi, I live in Sambas. I got hurt at work last week, where can I get treated?"
+    _, slots = run_action(ActionPlkkTreatment(), text, intent="ask_plkk_treatment",
+                          entities=[{"entity": "place", "value": "Sambas"}])
+    assert slots["user_place"]
+    text = reply_text(ActionNearestOffice(), "where is the nearest office?",
+                      intent="ask_nearest_office", user_place=slots["user_place"])
+    assert "Kabupaten Sambas" in text and "the place you gave earlier" in text
+    # an everyday word the model took for a place is no place in that message
+    _, slots = run_action(ActionPlkkTreatment(), "sy baru kecelakaan kerja, berobat dmn",
+                          intent="ask_plkk_treatment", entities=[{"entity": "place", "value": "baru"}])
+    assert "user_place" not in slots
+
+
 def test_place_outside_kalbar():
     text = reply_text(ActionNearestOffice(), "kantor bpjs di surabaya", intent="ask_nearest_office")
     assert "Surabaya berada di luar Kalimantan Barat" in text and "175" in text
