@@ -11,6 +11,7 @@ evaluate: $(MODEL) evaluate-knowledge
 	$(PY) scripts/evaluate.py $(EVALUATE_FLAGS)
 
 evaluate-knowledge: $(VENV)/.installed
+	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh3.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh2.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout.yml
