@@ -76,6 +76,10 @@ INTENT_TOPICS = {
     "ask_jmo_error": "jmo", "ask_jmo_feature": "jmo", "ask_contact": "kanal",
     "ask_jht": "jht", "ask_jht_claim": "jht", "ask_jht_documents": "jht", "ask_jht_partial": "jht",
     "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi"}
+# The programme an intent's answer is about, where it is about one (INTENT_TOPICS, and BSU by
+# year); the death benefit covers a death by a work accident too.
+ANSWER_TOPICS = {**INTENT_TOPICS, "ask_bsu_year": "bsu", "ask_bsu_kalbar": "bsu"}
+ANSWER_ALSO_COVERS = {"ask_death_benefit": {"jkk"}}
 # A short message that points back at the answer before it: an English pronoun ("what does it
 # cover?" after the PMI fee) or an Indonesian or Pontianak Malay word with -nya/-nye
 # ("ahli warisnya siapa aja?", "bayarnye dimane?"; not "hanya", "punya", "tanya": three letters
@@ -126,9 +130,13 @@ BEYOND_THE_INTENT_ANSWER = {
     "ask_bpu": (re.compile(r"\b(tahun depan|thn depan|taun depan|next year|naik|increase\w*|"
                            r"go up|goes up|" + PAYMENT_PLACE + r")\b", re.IGNORECASE), "bpu"),
     # "can I withdraw all of my 80 million in JMO?": the feature's "yes" does not say that a
-    # claim in JMO has a limit
+    # claim in JMO has a limit; "how do I register in the JMO app?": the feature list does not
+    # say how to sign up ("daftar fitur jmo" is the list of features, not signing up)
     "ask_jmo_feature": (re.compile(r"(\brp\.?\s*\d|\d\s*(juta|jt|rb|ribu|million|mio)\b|"
-                                   r"\b(semua\w*|seluruh\w*|all of|the whole|full|penuh)\b)",
+                                   r"\b(semua\w*|seluruh\w*|all of|the whole|full|penuh)\b|"
+                                   r"\b(mendaftar\w*|pendaftaran|registrasi|regist\w*|sign(ing)? ?up|"
+                                   r"(bikin|buat|membuat) akun|create (an )?account|make an account|"
+                                   r"daftar (akun|jmo|di|ke|lewat|pake|pakai)\b))",
                                    re.IGNORECASE), "jmo"),
 }
 # Intents of a follow-up that leans on the last knowledge answer ("brp?", "syaratnya?", "klo yg
@@ -740,11 +748,22 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
         and (intent_confidence(turn) < UNSURE_CONFIDENCE or asks_beyond)
     leaning = leans_on_another_topic(turn)
+    # not a follow-up of another topic: an unsure intent of another programme than the one the
+    # message names gives way to that programme's entry, or the honest reply on it
+    other_programme = None if leaning else names_another_programme(knowledge, turn)
+    if other_programme:
+        match = knowledge.match(turn.text)
+        if match.answered:
+            return ActionKnowledge(match.entry).answer(turn)
+        return [SlotSet("topic", None)] + ActionNoExactAnswer(other_programme, match).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS and not unsure and not leaning:
         return None
     match = None  # the message alone, matched once when needed
-    # a message that names no topic ("dokumennya apa aja?") is only read as a follow-up
-    if (turn.intent in KNOWLEDGE_FIRST_INTENTS or unsure) and knowledge.named_topic(turn.text):
+    # a short message that names no topic ("dokumennya apa aja?") is only read as a follow-up; a
+    # longer one is a question of its own ("sy baru pindah kerja, kartu bpjs tk yg lama msh bisa
+    # dipake ga?" went to the lost card at 0.5)
+    if (turn.intent in KNOWLEDGE_FIRST_INTENTS or unsure) \
+            and (knowledge.named_topic(turn.text) or not is_follow_up_length(turn.text)):
         match = knowledge.match(turn.text)
         if match.answered and match.score >= PLACED_ANSWER_SCORE:
             return ActionKnowledge(match.entry).answer(turn)
@@ -776,6 +795,20 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             and not asks_within_group(knowledge, previous_question(turn) or "", turn.text):
         return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
     return answer_follow_up(turn)
+
+
+def names_another_programme(knowledge: Knowledge, turn: Turn) -> Optional[str]:
+    """The one programme the message names when the model placed it unsure (below
+    UNSURE_CONFIDENCE) in an intent whose answer is about another programme (ANSWER_TOPICS): "will
+    the JKM amount increase next year?" went to BSU by year at 0.55, "my husband passed away ...
+    what documents are needed?" to the JHT resignation documents at 0.58. Else None."""
+    topic = ANSWER_TOPICS.get(turn.intent or "")
+    if topic is None or intent_confidence(turn) >= UNSURE_CONFIDENCE:
+        return None
+    named = knowledge.named_topics(turn.text) & set(PROGRAMME_TOPICS)
+    if named & ({topic} | ANSWER_ALSO_COVERS.get(turn.intent, set())) or len(named) != 1:
+        return None
+    return named.pop()
 
 
 def intent_confidence(turn: Turn) -> float:

@@ -19,7 +19,7 @@ ENGLISH_WORDS = {
     "was", "what", "when", "where", "which", "who", "why", "with", "work", "worker", "workers",
     "would", "you", "your", "bye", "goodbye", "accident", "treatment", "eligible", "paid",
     "list", "show", "tell", "west", "features", "should", "want", "from", "they", "this", "that",
-    "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's",
+    "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's", "and", "for",
 }
 INDONESIAN_WORDS = {
     "ada", "aja", "apa", "apakah", "atau", "bagaimana", "bang", "bantuan", "bapak", "bayar",

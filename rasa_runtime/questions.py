@@ -12,7 +12,10 @@ bpu gmn? iurannya brp?"). When at least two
 questions with different intents remain, the message's metadata gets
 `{"questions": [{"text", "intent", "confidence", "entities"}, ...]}` in the order they were
 written. A message that as a whole is out of scope or not understood, but holds one such question
-("I quit my job last month. How long until I can withdraw my JHT?"), gets that one question.
+("I quit my job last month. How long until I can withdraw my JHT?"), gets that one question,
+unless another question of it was not understood or leans on the context ("suami sy meninggal
+bulan lalu. sy dapet apa aja? dokumennya apa?": "dokumennya apa?" alone reads as the JHT
+documents); the whole message then goes to the fallback and the knowledge base.
 The custom action that runs (actions/base.py) then answers each question in one reply.
 The intent of the whole message is left as Rasa predicted it, so rules and stories see one turn.
 
@@ -53,12 +56,14 @@ NOT_ANSWERED = {"nlu_fallback", "out_of_scope"}
 MARK = "_bpjstk_questions"
 
 # Clause ends: ? ! ; line breaks, a full stop after a word, a comma before a word that starts a
-# new question ("lupa password jmo, trus bsu 2025 brp?"), and "and" before an English question
-# word ("What is PLKK and how do I reset my password?").
+# new question ("lupa password jmo, trus bsu 2025 brp?"), "and" before an English question word
+# ("What is PLKK and how do I reset my password?") and "dan"/"sama" before an Indonesian one
+# ("klaim jkm dpt brp dan syaratnya apa?"; never "iuran jkk dan jkm brp").
 CLAUSE_END = re.compile(
     r"([?!;\n]+|(?<=\w)\.(?:\s+|$)|,\s*(?=(?:trus|terus|trs|lalu|kalau|klo|kalo|sama|"
     r"plus|and|also|then)\b)|\s+and\s+(?=(?:how|what|where|when|why|who|which|can|could|do|does|"
-    r"is|are)\b))", re.I)
+    r"is|are)\b)|\s+(?:dan|sama)\s+(?=(?:syarat\w*|berapa|brp|gimana|gmn|bagaimana|dimana|dmn|"
+    r"dimane|kapan|kpn|cara\w*)\b))", re.I)
 QUESTION_WORD = re.compile(
     r"\b(apa|apakah|ape|gimana|gmn|bagaimana|gmna|dimana|dmn|dimane|mana|kemana|kapan|kpn|"
     r"berapa|brp|bisa|bs|bisakah|bise|boleh|kenapa|knp|mengapa|siapa|adakah|tolong|mohon|"
@@ -95,23 +100,30 @@ def questions_in(parse_clause: Callable[[str], Dict[str, Any]], text: str,
     if len(parts) < 2:
         return None
     found = []
+    # a question of the message that is not understood, or that leans on what was said before
+    # it ("sy dapet apa aja?" after "suami sy meninggal"): one other question alone is then not
+    # the message's question
+    unread_question = False
     for part, is_question in parts:
         parsed = parse_clause(part)
         intent = parsed.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
         if name in NOT_QUESTIONS or confidence < MIN_CONFIDENCE:
+            unread_question |= is_question and (name == "nlu_fallback" or confidence < MIN_CONFIDENCE)
             continue
         if name in FOLLOW_UPS:
             if found and is_question:
                 found.append({"text": part, "intent": name, "confidence": round(confidence, 4),
                               "entities": parsed.get("entities") or []})
+            else:
+                unread_question |= is_question
             continue
         asks = is_question or name in PROBLEM_REPORTS
         if name != message_intent and (not asks or confidence < OTHER_INTENT_MIN_CONFIDENCE):
             continue
         found.append({"text": part, "intent": name, "confidence": round(confidence, 4),
                       "entities": parsed.get("entities") or []})
-    if message_intent in NOT_ANSWERED and len(found) == 1:
+    if message_intent in NOT_ANSWERED and len(found) == 1 and not unread_question:
         return found
     if len({q["intent"] for q in found}) < 2:
         return None

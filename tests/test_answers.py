@@ -756,6 +756,8 @@ def test_a_single_question_is_answered_as_usual():
     ("cek di bsu.kemnaker.go.id ya", [("cek di bsu.kemnaker.go.id ya", False)]),
     ("iuran bpu rp16.800 ya?", [("iuran bpu rp16.800 ya", True)]),
     ("kantor dmn???", [("kantor dmn", True)]),
+    ("klaim jkm dpt brp dan syaratnya apa", [("klaim jkm dpt brp", True), ("syaratnya apa", True)]),
+    ("iuran jkk dan jkm brp", [("iuran jkk dan jkm brp", True)]),
     ("?? !!", []),
     ("", []),
 ])
@@ -839,6 +841,10 @@ def test_one_question_inside_an_out_of_scope_message_is_kept():
     assert questions_in(fake_parse, "cuaca gmn. jht kapan cair?", "ask_jht_payout") is None
     # context and small talk alone are no question
     assert questions_in(fake_parse, "halo min. sy resign bulan lalu", "out_of_scope") is None
+    # another question of the message is not understood, or leans on the context: the one read
+    # alone is not the message's question
+    assert questions_in(fake_parse, "hmm gitu ya? jht kapan cair?", "nlu_fallback") is None
+    assert questions_in(fake_parse, "brp dpt nya? berkasnya apa?", "nlu_fallback") is None
 
 
 def test_an_out_of_scope_message_with_one_question_gets_that_answer():
