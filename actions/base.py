@@ -299,7 +299,7 @@ def question_plan(turn: Turn) -> List[Tuple[Type[BotAction], Dict[str, Any]]]:
 
 
 def remember_place(turn: Turn, events: List[EventType]) -> List[EventType]:
-    """The place a message names in passing ("I live in Sambas. I got hurt at work...", a place
+    """The place a message names in passing ("I live in <town>. I got hurt at work...", a place
     entity that the place rules accept in that message), kept in the slot `user_place` for a
     later "nearest office" request without a place; nothing when the answer set that slot
     already (actions/offices.py) or the message names no place."""

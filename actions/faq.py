@@ -113,6 +113,8 @@ PAYMENT_PLACE = (r"indomaret|alfamart|alfamidi|minimarket|tokopedia|bukalapak|sh
                  r"linkaja|e-?wallet|kantor pos|pos indonesia|atm|m-?banking|mobile banking|"
                  r"(bayar\w*|pay|setor\w*)\W+(\w+\W+){0,3}(di ?mana|di ?mane|where|lewat|via)|"
                  r"(di ?mana|di ?mane|where|tempat)\W+(\w+\W+){0,3}(bayar\w*|pay|setor\w*)")
+# Whether an amount will change: today's amounts do not say ("santunan jkm naik ga tahun depan?")
+NEXT_YEAR = r"tahun depan|thn depan|taun depan|next year|increase\w*|go up|goes up|(akan|bakal|mau) naik"
 BEYOND_THE_INTENT_ANSWER = {
     "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent|"
                            + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + r")\b", re.IGNORECASE),
@@ -127,8 +129,11 @@ BEYOND_THE_INTENT_ANSWER = {
     "ask_bsu_rules": (STATUS_CHECK, "bsu"),
     # "iuran bpu tahun depan naik ga?": today's fee says nothing of next year's
     # "bisa bayar iuran BPU di indomaret?": the fee does not say where it is paid
-    "ask_bpu": (re.compile(r"\b(tahun depan|thn depan|taun depan|next year|naik|increase\w*|"
-                           r"go up|goes up|" + PAYMENT_PLACE + r")\b", re.IGNORECASE), "bpu"),
+    "ask_bpu": (re.compile(r"\b(" + NEXT_YEAR + r"|naik|" + PAYMENT_PLACE + r")\b", re.IGNORECASE),
+                "bpu"),
+    # "will the JKM amount increase next year?": the amounts of today
+    "ask_death_benefit": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),
+    "ask_scholarship": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),
     # "can I withdraw all of my 80 million in JMO?": the feature's "yes" does not say that a
     # claim in JMO has a limit; "how do I register in the JMO app?": the feature list does not
     # say how to sign up ("daftar fitur jmo" is the list of features, not signing up)

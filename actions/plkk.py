@@ -443,7 +443,24 @@ class ActionPlkkCount(BotAction):
                      label=kind["label"][turn.lang], total=total, as_of=turn.as_of(plkk))
         else:
             turn.say("plkk_count", total=total, breakdown=breakdown(turn), as_of=turn.as_of(plkk))
+        place = treatment_place(turn)
+        if place is not None:  # "PLKK di <kabupaten> ade berape?": the count above is Kalbar's
+            say_count_in(turn, place)
         return []
+
+
+def say_count_in(turn: Turn, place: Place) -> None:
+    """After the Kalbar count, the count for the regency of `place` when the facility list covers
+    it ("Menurut daftar fasilitas (<month>), <n> di antaranya ada di <regency>"), else that the
+    data has no count per regency and where to look."""
+    regency = load_gazetteer().regencies[place.regency_code]
+    facilities = turn.facts["plkk"]["facilities"]
+    if facilities and covers(turn, place.regency_code):
+        count = len(directory(turn.facts).in_area(place.regency_code))
+        turn.say("plkk_count_in_regency", regency=regency.name, as_of=list_as_of(turn),
+                 count=replies.number(count, turn.lang))
+    else:
+        turn.say("plkk_count_no_regency", regency=regency.name)
 
 
 def treatment_place(turn: Turn) -> Optional[Place]:

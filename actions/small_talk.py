@@ -148,10 +148,19 @@ def agreed_intent(turn: Turn) -> Optional[str]:
 OFFICE_INTENTS = {"ask_office_details", "ask_nearest_office", "ask_offices"}
 
 
-def office_question(turn: Turn) -> bool:
+# An office named in so many words (not "bpjs", which every question names).
+OFFICE_NOUNS = {"kantor", "kntr", "kantornya", "cabang", "office", "offices", "branch"}
+
+
+def office_question(turn: Turn, names_a_place: bool = False) -> bool:
     """Whether the model's two best intents (the fallback left out) are office intents that
-    together reach AGREEING_MIN_CONFIDENCE."""
+    together reach AGREEING_MIN_CONFIDENCE; or, for a message that names a Kalbar place
+    (`names_a_place`), whether its best one is an office intent and it names an office ("Is there
+    a BPJS office in <town>? I live in <regency>": office details 0.35)."""
     ranking = placed_ranking(turn)[:2]
+    if names_a_place and ranking and ranking[0].get("name") in OFFICE_INTENTS \
+            and OFFICE_NOUNS & set(places.normalise(turn.text)):
+        return True
     return len(ranking) == 2 and {r.get("name") for r in ranking} <= OFFICE_INTENTS \
         and sum(r.get("confidence") or 0 for r in ranking) >= AGREEING_MIN_CONFIDENCE
 
@@ -185,7 +194,7 @@ class ActionFallback(BotAction):
         known = faq.answer_unplaced(turn)
         if known is not None:
             return known
-        if office_question(turn):
+        if office_question(turn, names_a_place=found.status == "found"):
             import_all_actions()
             return ACTIONS_BY_INTENT["ask_nearest_office"]().answer(
                 Turn(turn.dispatcher, turn.tracker, intent="ask_nearest_office", lang=turn.lang))

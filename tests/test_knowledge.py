@@ -1023,7 +1023,9 @@ def test_signing_up_in_jmo_is_not_answered_with_the_feature_list(message, lang):
     ("gmn cara cek sy dpt bsu ga?", "ask_bsu_rules", "ActionBsuRules"),
     ("how do I check if I'm getting BSU?", "ask_bsu", "ActionBsu"),
     ("iuran bpu tahun depan naik ga?", "ask_bpu", None),
-    ("will the BPU fee go up next year?", "ask_bpu", None)])
+    ("will the BPU fee go up next year?", "ask_bpu", None),
+    ("will the JKM amount increase next year?", "ask_death_benefit", None),
+    ("santunan jkm thn depan bakal naik ga?", "ask_death_benefit", None)])
 def test_a_question_the_intents_answer_does_not_answer_gets_the_entry_or_the_honest_reply(
         kb, message, intent, action):
     """Placed surely in an intent whose answer does not say it: where to check one's BSU status is
@@ -1040,6 +1042,9 @@ def test_a_question_the_intents_answer_does_not_answer_gets_the_entry_or_the_hon
     assert honest or "(Sumber: FAQ resmi" in text or "(Source: the official" in text, text
     if "bpu" in message.lower():
         assert honest and kb.topics["bpu"].name[detect_language(message)] in text, text
+    if "jkm" in message.lower():  # not today's amounts as if they answered
+        assert honest and kb.topics["jkm"].name[detect_language(message)] in text, text
+        assert "48" not in text.split("175")[0], text
 
 
 @pytest.mark.parametrize("busy", [True, False])
@@ -1436,6 +1441,32 @@ def test_an_office_question_the_model_could_not_decide_gets_the_nearest_office(r
     assert ("belum paham maksud" not in text) == office, text
     if office:  # no place in the conversation: where is the user?
         assert "kecamatan" in text.lower() or "lokasi" in text.lower(), text
+
+
+@pytest.mark.parametrize("text, ranking, office", [
+    ("Is there a BPJS office in Putussibau? I live in Kapuas Hulu",
+     [("nlu_fallback", 0.45), ("ask_office_details", 0.35), ("ask_contact", 0.19)], True),
+    # no office named: the office for the place as a button only
+    ("bpjs di putussibau tu gmn",
+     [("nlu_fallback", 0.45), ("ask_office_details", 0.35), ("ask_contact", 0.19)], False),
+    ("Is there a BPJS office in Putussibau? I live in Kapuas Hulu",
+     [("nlu_fallback", 0.45), ("ask_contact", 0.35), ("ask_office_details", 0.19)], False)])
+def test_an_office_question_with_a_place_the_model_could_not_place_gets_that_office(
+        text, ranking, office):
+    """From a fresh-user trial: the fallback, an office intent first among the others, an office
+    and a Kalbar place named: the nearest office to that place (small_talk.office_question)."""
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from conftest import make_tracker
+
+    tracker = make_tracker(text, "nlu_fallback", entities=[{"entity": "place", "value": "Putussibau"}])
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert ("Kapuas Hulu branch office" in text or "Kantor Cabang Kapuas Hulu" in text) == office, text
 
 
 @pytest.mark.parametrize("action_name, intent, text, confidence, intent_fact", [

@@ -1020,3 +1020,25 @@ def test_a_changed_facility_changes_the_answer(partial_file, tmp_path, monkeypat
     answer = treatment("sy kecelakaan kerja di meliau, berobat kemana?")
     assert "1. Puskesmas Contoh Bakung — puskesmas" in answer and "Anggrek" not in answer
     assert "Kabupaten Sanggau: 4 fasilitas, per April 2026." in answer and "Maret" not in answer
+
+
+def test_a_count_question_with_a_place_gets_that_regencys_count_from_the_list(listed):
+    """From a fresh-user trial: "kalau klinik PLKK di sanggau ade berape?" got the Kalbar count
+    alone, as if it were Sanggau's; with the list, the count of the listed facilities there."""
+    from actions.facts import get_facts
+
+    sanggau = [f for f in get_facts()["plkk"]["facilities"] if f["regency_code"] == "6103"]
+    assert sanggau
+    text = reply_text(ActionPlkkCount(), "kalau klinik PLKK di sanggau ade berape?",
+                      intent="ask_plkk_count")
+    assert f"{len(sanggau)} di antaranya ada di Kabupaten Sanggau" in text, text
+
+
+def test_a_count_question_with_a_place_without_the_list_says_the_count_is_kalbars():
+    from actions.facts import get_facts
+
+    text = reply_text(ActionPlkkCount(), "how many plkk are there in sanggau?", intent="ask_plkk_count")
+    assert f"{get_facts()['plkk']['total']} first-level and advanced" in text
+    assert "That number is for all of Kalimantan Barat" in text and "Kabupaten Sanggau" in text
+    text = reply_text(ActionPlkkCount(), "plkk di kalbar ada berapa", intent="ask_plkk_count")
+    assert "per kabupaten/kota" not in text, text
