@@ -41,6 +41,14 @@ CONVERSATIONS = [
         ("kantor bpjs di kubu raya dimana", ["Kantor Cabang Pontianak",
                                              "Kabupaten Kubu Raya belum memiliki kantor"])]),
     ("village", [("sy di desa peniti luar", ["Desa Peniti Luar", "Kantor Cabang Pontianak"])]),
+    ("a place given earlier answers a later office request", [
+        ("sy tinggal di sanggau", ["Kantor Cabang Sanggau"]),
+        ("kantor bpjs tk dmn", ["Kantor Cabang Sanggau", "tempat yang Anda sebut tadi"])]),
+    ("a place given in passing, in english", [
+        ("hi, I live in Sambas. I got hurt at work last week, where can I get treated?", ["PLKK"]),
+        ("where is the nearest bpjs office?", ["Kabupaten Sambas", "the place you gave earlier"])]),
+    ("an office question the model could not place", [
+        ("Is there a BPJS office in Putussibau? I live in Kapuas Hulu", ["the Kapuas Hulu branch office"])]),
     ("postal code", [("kode pos 78557", ["kode pos 78557", "Unit Layanan Entikong"])]),
     ("ambiguous place, button", [
         ("sungai raya", ['bernama "Sungai Raya"']),
