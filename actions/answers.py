@@ -17,7 +17,7 @@ from actions import places, replies
 from actions.base import BotAction, Turn
 from actions.gazetteer import origin
 from actions.offices import (map_url, office_details, office_label, place_label,
-                             place_office_text, ranked_offices)
+                             place_office_text, ranked_offices, remembered_place)
 
 PREFIX = "answer."
 # a host name in a message: "http://bsu-cair.xyz/cek", "lapakasik.bpjsketenagakerjaan.go.id"
@@ -142,7 +142,8 @@ class ActionOfficeDetails(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         found = places.resolve(turn.text, expecting_place=True)
-        if found.status != "found":
+        place = found.places[0] if found.status == "found" else remembered_place(turn)
+        if place is None:
             known = [(o, office_details(turn, o)) for o in turn.facts["offices"]["list"]]
             known = [(o, details) for o, details in known if details]
             if not known:
@@ -156,11 +157,13 @@ class ActionOfficeDetails(BotAction):
                 lines.append(turn.render("office_details_others"))
             turn.say_text("\n".join(lines))
             return []
-        point = origin(found.places[0])
+        point = origin(place)
         _, office = ranked_offices(turn.facts, point.lat, point.lon)[0]
         label = office_label(turn, office)
         details = office_details(turn, office)
         text = turn.render("office_named_details", office=label, details=details) if details \
             else turn.render("office_details_unknown", office=label)
         turn.say_text(f"{text}\n{turn.render('map_link', url=map_url(office))}")
+        if found.status != "found":  # "jam bukanya?" after "sy di sungai pinyuh"
+            turn.say("place_remembered", place=place_label(place))
         return []

@@ -101,6 +101,10 @@ STATUS_CHECK = re.compile(r"\b(cek|check|status|lacak|track\w*)\b", re.IGNORECAS
 OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|sakitnya) " \
     r"(karena|krn|akibat|gara2|gara-gara|gr2) (kerja|pekerjaan)|bahan kimia|chemicals?|" \
     r"occupational (disease|illness)\w*|work[- ]related (disease|illness)\w*"
+# "apa itu STMB? santunan tdk mampu bekerja brp?": the JKK benefits do not say when or how much
+# the wage replacement is paid (an entry does)
+WAGE_REPLACEMENT = r"stmb|(tidak|tdk|gak|ga|nggak) (mampu|bisa|bs) (bekerja|kerja)|" \
+    r"(cannot|can't|unable to) work|wage replacement|temporary (incapacity|disability)"
 # "kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?": the JKK benefits do not say
 # whether an accident on the way to or from work counts (an entry does)
 ON_THE_WAY = r"berangkat|pulang kerja|perjalanan|di jalan|on the way|commut\w*|lalu lintas|traffic"
@@ -117,7 +121,8 @@ PAYMENT_PLACE = (r"indomaret|alfamart|alfamidi|minimarket|tokopedia|bukalapak|sh
 NEXT_YEAR = r"tahun depan|thn depan|taun depan|next year|increase\w*|go up|goes up|(akan|bakal|mau) naik"
 BEYOND_THE_INTENT_ANSWER = {
     "ask_jkk": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|tarif\w*|rates?|persen|percent|"
-                           + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + r")\b", re.IGNORECASE),
+                           + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + "|" + WAGE_REPLACEMENT + r")\b",
+                           re.IGNORECASE),
                 "jkk"),
     "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r")\b", re.IGNORECASE), "jkk"),
     **{intent: (JHT_TAX_OR_RETURN, "jht") for intent in (
@@ -334,6 +339,19 @@ def reads_only_on_topic_before(turn: Turn, before: str, topic: str) -> bool:
     hold for any topic (ANY_TOPIC_INTENTS: where to complain, a lost card, a JMO login)."""
     return turn.intent not in ANY_TOPIC_INTENTS and INTENT_TOPICS.get(turn.intent or "") != topic \
         and only_on_topic_before(get_knowledge(), before, turn.text, topic)
+
+
+def follows_another_programme(turn: Turn, topic: str) -> bool:
+    """Whether a follow-up that names no programme, placed in an intent whose answer is on one
+    programme (INTENT_TOPICS; not ANY_TOPIC_INTENTS), comes after a question on another programme
+    (`topic`): "documents what needed?" after a migrant worker's death got the JHT resignation
+    documents, "klaimnya bisa lwt jmo?" after the death benefit the JHT claim channels. The
+    entry that answers it with the question before, else the honest reply on `topic`. "Brp
+    santunannya?" after a death at work keeps the death benefit, which covers JKK deaths too."""
+    intent_topic = INTENT_TOPICS.get(turn.intent or "")
+    return turn.intent not in ANY_TOPIC_INTENTS and intent_topic in PROGRAMME_TOPICS \
+        and topic in PROGRAMME_TOPICS and topic != intent_topic \
+        and topic not in ANSWER_ALSO_COVERS.get(turn.intent or "", set())
 
 
 def only_on_topic_before(knowledge: Knowledge, before: str, text: str, topic: str) -> bool:
@@ -685,7 +703,9 @@ def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
     before = previous_question(turn) or ""
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS \
             and not asks_within_group(knowledge, before, turn.text) \
-            and not (before and last and reads_only_on_topic_before(turn, before, last.topic)):
+            and not (before and last and reads_only_on_topic_before(turn, before, last.topic)) \
+            and not (last and follows_another_programme(turn, last.topic)
+                     and not knowledge.named_topics(turn.text) & set(PROGRAMME_TOPICS)):
         # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer; not a
         # programme's answer for everyone after a question on a group ("klo jht nya?" after the
         # PMI fee: the honest reply on PMI with its JHT entries as buttons), nor after a message
@@ -790,9 +810,14 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         # apa aja" is a question of its own) or asks within a group ("what about JHT?" after the
         # BPU fee); "syaratnya?" and "brp?" have actions that do this
         found = topical_question_before(turn)
-        if found and (not knowledge.named_topic(turn.text)
+        # a follow-up that names a channel but no programme ("klaimnya bisa lwt jmo?" after the
+        # death benefit) is on the programme before too
+        on_another_programme = found is not None and follows_another_programme(turn, found[1].topic) \
+            and not knowledge.named_topics(turn.text) & set(PROGRAMME_TOPICS)
+        if found and (not knowledge.named_topic(turn.text) or on_another_programme
                       or asks_within_group(knowledge, found[0], turn.text)):
-            honest = reads_only_on_topic_before(turn, found[0], found[1].topic)
+            honest = reads_only_on_topic_before(turn, found[0], found[1].topic) \
+                or on_another_programme
             answered = answer_follow_up_of_question(turn, honest=honest, found=found)
             if answered is not None:
                 return answered

@@ -259,7 +259,7 @@ def answer_nearest_office(turn: Turn, explicit_request: bool,
         turn.say("place_outside", place=found.outside)
         return [SlotSet("awaiting_place", False)]
     if explicit_request and not entity_place:
-        remembered = index.by_code(turn.tracker.get_slot("user_place") or "")
+        remembered = remembered_place(turn)
         if remembered:  # "sy di pontianak" earlier: not asked again
             events = answers.place(turn, remembered)
             turn.say("place_remembered", place=place_label(remembered))
@@ -272,6 +272,11 @@ def answer_nearest_office(turn: Turn, explicit_request: bool,
         return []
     turn.say("place_unknown")
     return [SlotSet("awaiting_place", True)]
+
+
+def remembered_place(turn: Turn) -> Optional[Place]:
+    """The place the user gave earlier in the conversation (slot `user_place`), or None."""
+    return places.place_index().by_code(turn.tracker.get_slot("user_place") or "")
 
 
 def answer_and_remember(turn: Turn, answers: PlaceAnswers, place: Place,

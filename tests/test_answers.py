@@ -932,6 +932,17 @@ def test_office_details_without_a_place():
     assert "Senin–Jumat pukul 08.00–15.30" in text
 
 
+def test_office_details_without_a_place_use_the_place_given_earlier():
+    """From a fresh-user trial: "jam bukak kantornye?" after "sy di sungai pinyuh" asked for the
+    place again; the office of the place given earlier, saying so."""
+    from actions.offices import ActionNearestOffice
+
+    _, slots = run_action(ActionNearestOffice(), "sy di sintang", intent="inform_place")
+    text = reply_text(ActionOfficeDetails(), "jam buka kantornya?", intent="ask_office_details",
+                      user_place=slots["user_place"])
+    assert "Kantor Cabang Sintang" in text and "tempat yang Anda sebut tadi" in text, text
+
+
 def test_the_general_branch_hours_come_from_the_facts_file(tmp_path, monkeypatch):
     from actions import facts as facts_module
 

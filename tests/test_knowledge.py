@@ -1488,3 +1488,53 @@ def test_an_unsure_intent_of_another_programme_than_the_one_named_gives_way(
     assert "JKM" in unsure and "175" in unsure, unsure
     sure = follow_up_reply(action(), intent, 0.9, "halo", text, None)
     assert intent_fact in sure, sure
+
+
+@pytest.mark.parametrize("before, text, intent, topic", [
+    # after the intent's own answer on the death benefit
+    ("ayah sy meninggal krn sakit, santunan jkm brp?", "klaimnya bisa lwt jmo?", "ask_jht_claim",
+     "ask_death_benefit"),
+    # after a knowledge answer on a migrant worker's death
+    ("suami sy PMI meninggal kecelakaan kerja di malaysia, keluarga dapat brp?",
+     "documents what needed?", "ask_jht_documents", None)])
+def test_a_follow_up_placed_in_a_jht_intent_after_another_programme_is_not_the_jht_answer(
+        kb, before, text, intent, topic):
+    """From a fresh-user trial: after a question on a death, "klaimnya bisa lwt jmo?" got the JHT
+    claim channels and "documents what needed?" the JHT resignation documents ("proof that you
+    stopped working"); now the entry that answers it with the question before, or the honest
+    reply on that programme (`faq.follows_another_programme`)."""
+    from actions.answers import ActionAnswer
+
+    if topic is None:  # the knowledge answer before
+        match = kb.match(before)
+        assert match.answered and match.entry.topic != "jht", match
+        topic = faq.TOPIC_PREFIX + match.entry.id
+    reply = follow_up_reply(ActionAnswer(), intent, 0.9, before, text, topic)
+    for jht_answer in ("Klaim JHT bisa diajukan", "Documents for a JHT claim after resigning",
+                       "Berkas klaim JHT karena berhenti bekerja"):
+        assert jht_answer not in reply, reply
+    assert "175" in reply or "(Sumber: FAQ resmi" in reply or "(Source: the official" in reply, reply
+
+
+def test_the_wage_replacement_while_unable_to_work_is_beyond_the_jkk_benefits(kb):
+    """"apa itu STMB? santunan tdk mampu bekerja brp?", placed surely on the JKK benefits, which do
+    not say when or how much it is paid: the STMB entry."""
+    from actions.answers import ActionAnswer
+
+    text = reply("apa itu STMB di jkk? santunan tdk mampu bekerja brp?", "ask_jkk", ActionAnswer())
+    assert render_in(kb.by_id["jkk_stmb"], "id") in text, text
+
+
+def test_the_death_benefit_after_a_death_at_work_keeps_its_answer(kb):
+    """"brp santunannya?" after a death on the way home from work (a JKK question), placed in the
+    death benefit, whose answer covers a death by a work accident too: that answer (48 times the
+    wage), not the honest reply on JKK (faq.ANSWER_ALSO_COVERS)."""
+    from actions.answers import ActionAnswer
+
+    before = ("ayah sy kecelakaan motor pas pulang kerja dr kantor di sintang, meninggal di tempat. "
+              "apa ini msk jkm ato jkk?")
+    reply = follow_up_reply(ActionAnswer(), "ask_death_benefit", 0.63, before, "brp santunannya?",
+                            "ask_jkk")
+    multiple = get_facts()["benefits"]["work_death_wage_multiple"]
+    assert "belum punya jawabannya" not in reply, reply
+    assert f"{multiple} kali upah" in reply, reply
