@@ -75,10 +75,9 @@ INTENT_TOPICS = {
     "ask_jmo_phone": "jmo", "ask_jmo_password": "jmo", "ask_jmo_account": "jmo",
     "ask_jmo_error": "jmo", "ask_jmo_feature": "jmo", "ask_contact": "kanal",
     "ask_jht": "jht", "ask_jht_claim": "jht", "ask_jht_documents": "jht", "ask_jht_partial": "jht",
-    "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi"}
-# The programme an intent's answer is about, where it is about one (INTENT_TOPICS, and BSU by
-# year); the death benefit covers a death by a work accident too.
-ANSWER_TOPICS = {**INTENT_TOPICS, "ask_bsu_year": "bsu", "ask_bsu_kalbar": "bsu"}
+    "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi",
+    "ask_bsu_year": "bsu", "ask_bsu_kalbar": "bsu"}
+# Another programme an intent's answer covers: the death benefit covers a death at work too.
 ANSWER_ALSO_COVERS = {"ask_death_benefit": {"jkk"}}
 # A short message that points back at the answer before it: an English pronoun ("what does it
 # cover?" after the PMI fee) or an Indonesian or Pontianak Malay word with -nya/-nye
@@ -351,7 +350,8 @@ def follows_another_programme(turn: Turn, topic: str) -> bool:
     intent_topic = INTENT_TOPICS.get(turn.intent or "")
     return turn.intent not in ANY_TOPIC_INTENTS and intent_topic in PROGRAMME_TOPICS \
         and topic in PROGRAMME_TOPICS and topic != intent_topic \
-        and topic not in ANSWER_ALSO_COVERS.get(turn.intent or "", set())
+        and topic not in ANSWER_ALSO_COVERS.get(turn.intent or "", set()) \
+        and not get_knowledge().named_topics(turn.text) & set(PROGRAMME_TOPICS)
 
 
 def only_on_topic_before(knowledge: Knowledge, before: str, text: str, topic: str) -> bool:
@@ -704,8 +704,7 @@ def follow_up_answer(turn: Turn) -> Optional[Tuple[str, Any]]:
     if turn.intent not in HONEST_FOLLOW_UP_INTENTS \
             and not asks_within_group(knowledge, before, turn.text) \
             and not (before and last and reads_only_on_topic_before(turn, before, last.topic)) \
-            and not (last and follows_another_programme(turn, last.topic)
-                     and not knowledge.named_topics(turn.text) & set(PROGRAMME_TOPICS)):
+            and not (last and follows_another_programme(turn, last.topic)):
         # a question the model placed ("kalau kartu sy hilang gmn?") gets its answer; not a
         # programme's answer for everyone after a question on a group ("klo jht nya?" after the
         # PMI fee: the honest reply on PMI with its JHT entries as buttons), nor after a message
@@ -812,8 +811,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         found = topical_question_before(turn)
         # a follow-up that names a channel but no programme ("klaimnya bisa lwt jmo?" after the
         # death benefit) is on the programme before too
-        on_another_programme = found is not None and follows_another_programme(turn, found[1].topic) \
-            and not knowledge.named_topics(turn.text) & set(PROGRAMME_TOPICS)
+        on_another_programme = found is not None and follows_another_programme(turn, found[1].topic)
         if found and (not knowledge.named_topic(turn.text) or on_another_programme
                       or asks_within_group(knowledge, found[0], turn.text)):
             honest = reads_only_on_topic_before(turn, found[0], found[1].topic) \
@@ -829,10 +827,10 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
 
 def names_another_programme(knowledge: Knowledge, turn: Turn) -> Optional[str]:
     """The one programme the message names when the model placed it unsure (below
-    UNSURE_CONFIDENCE) in an intent whose answer is about another programme (ANSWER_TOPICS): "will
+    UNSURE_CONFIDENCE) in an intent whose answer is about another programme (INTENT_TOPICS): "will
     the JKM amount increase next year?" went to BSU by year at 0.55, "my husband passed away ...
     what documents are needed?" to the JHT resignation documents at 0.58. Else None."""
-    topic = ANSWER_TOPICS.get(turn.intent or "")
+    topic = INTENT_TOPICS.get(turn.intent or "")
     if topic is None or intent_confidence(turn) >= UNSURE_CONFIDENCE:
         return None
     named = knowledge.named_topics(turn.text) & set(PROGRAMME_TOPICS)
