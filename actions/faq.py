@@ -52,6 +52,17 @@ KNOWLEDGE_FIRST_INTENTS = {
 # that would have replaced a right answer of the intent ("sy resign bulan lalu, kpn jht sy bs
 # dicairkan" -> the resignation documents, 0.55) stay out and those that answer better come in.
 PLACED_ANSWER_SCORE = 0.60
+# Knowledge-first intents whose own answer only says which questions to ask ("for the benefits,
+# contributions or conditions of a migrant worker, ask one at a time"): a longer message placed
+# there is a question of its own ("I work in Sarawak as a PMI, if I get an accident there am I
+# covered?"), so without an entry that answers it, it gets the honest reply on the topic with the
+# closest entries as buttons, not "ask one at a time" (a fresh-user trial, 2026-12-06).
+POINTER_INTENTS = {"ask_migrant_worker"}
+# What such an answer does answer: whether and where one joins ("sy TKI mau kerja ke malaysia, bs
+# jd peserta bpjs tk ga?" gets the membership type for migrant workers, chosen in JMO)
+JOINING = re.compile(r"\b(ikut\w*|daftar\w*|mendaftar\w*|pendaftaran|peserta|kepesertaan|masuk|"
+                     r"join\w*|register\w*|registration|sign(ing)? ?up|enrol\w*|member(ship)?)\b",
+                     re.IGNORECASE)
 # Intents whose own answer is right for what they mean, but into which the model also puts
 # questions of the official FAQ when unsure ("iuran jkk pekerja penerima upah brp persen" went to
 # the Kalbar coverage figure at 0.55): below UNSURE_CONFIDENCE the entry that clearly answers
@@ -105,8 +116,18 @@ OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|s
 WAGE_REPLACEMENT = r"stmb|(tidak|tdk|gak|ga|nggak) (mampu|bisa|bs) (bekerja|kerja)|" \
     r"(cannot|can't|unable to) work|wage replacement|temporary (incapacity|disability)"
 # "kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?": the JKK benefits do not say
-# whether an accident on the way to or from work counts (an entry does)
-ON_THE_WAY = r"berangkat|pulang kerja|perjalanan|di jalan|on the way|commut\w*|lalu lintas|traffic"
+# whether an accident on the way to or from work counts (an entry does); "kerje", "keje" are the
+# Pontianak Malay of "kerja"
+ON_THE_WAY = r"berangkat|pulang (dari )?(kerja|kerje|keje)|pergi (ke )?(kerja|kerje|keje)|" \
+    r"perjalanan|di jalan|on the way|(way|going) (to|from) work|way home|commut\w*|" \
+    r"lalu lintas|traffic"
+# Whether something counts as a work accident ("termasuk kecelakaan kerja ke ndak?"): where to get
+# treated does not say, though the model places such a story there ("jatoh dari motor ...")
+COUNTS_AS = r"termasuk|terhitung|dihitung|dianggap|ditanggung|masuk (jkk|kecelakaan)|" \
+    r"counts?|covered|considered"
+# One's own JHT balance ("saldo jht sy brp", "jht sy brp ya, ceknya dmn", "my JHT balance")
+BALANCE = re.compile(r"\b(saldo\w*|balance|jht (sy|saya|aku|ku|kamek|gue|gw) (brp|berapa|berape)|"
+                     r"(brp|berapa|berape) (jht|saldo)|how much (is )?(in )?my jht)\b", re.IGNORECASE)
 # "saldo jht 50 jt kena pajak brp?", "jht dapat bunga brp?": no JHT intent's answer states the tax
 # or the return on the fund (entries do)
 JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|interest|"
@@ -123,7 +144,8 @@ BEYOND_THE_INTENT_ANSWER = {
                            + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + "|" + WAGE_REPLACEMENT + r")\b",
                            re.IGNORECASE),
                 "jkk"),
-    "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r")\b", re.IGNORECASE), "jkk"),
+    "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r")\b|\b(" + ON_THE_WAY
+                                      + r")\b.*\b(" + COUNTS_AS + r")\b", re.IGNORECASE), "jkk"),
     **{intent: (JHT_TAX_OR_RETURN, "jht") for intent in (
         "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout")},
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
@@ -135,6 +157,9 @@ BEYOND_THE_INTENT_ANSWER = {
     # "bisa bayar iuran BPU di indomaret?": the fee does not say where it is paid
     "ask_bpu": (re.compile(r"\b(" + NEXT_YEAR + r"|naik|" + PAYMENT_PLACE + r")\b", re.IGNORECASE),
                 "bpu"),
+    # "saldo jht sy brp? kpj ...": a lost card's answer (the KPJ number is in JMO) does not say
+    # where a balance is seen (a fresh-user trial, 2026-12-06)
+    "ask_lost_card": (BALANCE, "jht"),
     # "will the JKM amount increase next year?": the amounts of today
     "ask_death_benefit": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),
     "ask_scholarship": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),
@@ -791,6 +816,10 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         match = knowledge.match(turn.text)
         if match.answered and match.score >= PLACED_ANSWER_SCORE:
             return ActionKnowledge(match.entry).answer(turn)
+        if turn.intent in POINTER_INTENTS and not is_follow_up_length(turn.text) \
+                and not JOINING.search(turn.text):
+            topic = INTENT_TOPICS[turn.intent]
+            return [SlotSet("topic", None)] + ActionNoExactAnswer(topic, match).answer(turn)
     if asks_beyond:  # the intent's own answer does not say it: the entry, or the honest reply
         match = match or knowledge.match(turn.text)
         if match.answered:

@@ -45,7 +45,7 @@ class FactsFormatter(string.Formatter):
     there is none). A
     bilingual mapping {id, en} gives the text of the language. Format specs: `rupiah`, `number`,
     `percent`, `month` ('2023-01-17' -> 'Januari 2023'), `date` ('2022-12-27' -> '27 Desember 2022'),
-    `and` / `or` (a list joined).
+    `months` (1 -> '1 bulan' / '1 month', 3 -> '3 months'), `and` / `or` (a list joined).
     """
 
 
@@ -78,6 +78,9 @@ class FactsFormatter(string.Formatter):
             return month_year(value, lang)
         if format_spec == "date":
             return day_month_year(value, lang)
+        if format_spec == "months":
+            word = "bulan" if lang != ENGLISH else "month" if value == 1 else "months"
+            return f"{value} {word}"
         if format_spec in ("and", "or"):
             return join(value, lang, alternative=format_spec == "or")
         return super().format_field(value, format_spec)

@@ -132,10 +132,10 @@ ANSWERS = {
     ),
     "ask_migrant_worker": (
         ("sy TKI mau kerja ke malaysia, bs jd peserta bpjs tk ga?",
-         ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "sebelum berangkat"]),
+         ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "tanyakan satu per satu"]),
         ("I am going to work in Malaysia, can a migrant worker join?",
          ["Indonesian migrant worker", "how much is the PMI contribution?", "175",
-          "before you leave"]),
+          "ask one at a time"]),
     ),
     "ask_jmo_password": (
         ("lupa password jmo gmn",

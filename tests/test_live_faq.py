@@ -243,7 +243,7 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
      "how do I register myself as a BPJS Ketenagakerjaan participant in the JMO app?",
      ["NIK, name, email and phone number", "codes sent by email and SMS"], ["IDR 16,800"]),
     ("ask_migrant_worker", "sy mau jadi pekerja migran ke brunei, ada kepesertaan bpjs tk nya kah",
-     ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "sebelum berangkat"],
+     ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "tanyakan satu per satu"],
      ["Rp16.800", "belum ada di data saya"]),
     ("ask_migrant_worker",
      "is there BPJS Ketenagakerjaan membership for Indonesian migrant workers",

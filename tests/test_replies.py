@@ -42,6 +42,14 @@ def test_percent_month_join_distance():
     assert replies.distance(0.4, "en") == "less than 1 km"
 
 
+@pytest.mark.parametrize("months, lang, expected", [
+    (1, "en", "1 month"), (3, "en", "3 months"), (1, "id", "1 bulan"), (3, "id", "3 bulan")])
+def test_a_number_of_months_in_words(months, lang, expected):
+    """`:months` says "1 month", not "1 month(s)" (a fresh-user trial read the JHT summary)."""
+    assert replies.FactsFormatter({"jht": {"waiting_months": months}}, lang).format(
+        "{jht.waiting_months:months}") == expected
+
+
 def test_missing_placeholder_value_raises():
     with pytest.raises(KeyError):
         replies.render("coverage", "id", region="Kalbar")
