@@ -88,6 +88,13 @@ INTENT_TOPICS = {
     "ask_jht": "jht", "ask_jht_claim": "jht", "ask_jht_documents": "jht", "ask_jht_partial": "jht",
     "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi",
     "ask_bsu_year": "bsu", "ask_bsu_kalbar": "bsu"}
+# Intents whose own answer states the rules for workers in Indonesia (treatment at a PLKK, 48
+# times the wage, claims in JMO): not what a migrant worker abroad gets (`answer_for_migrant_worker`)
+DOMESTIC_RULE_INTENTS = {
+    "ask_jkk", "ask_plkk_treatment", "ask_death_benefit", "ask_scholarship", "ask_jht",
+    "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout",
+    "ask_membership_check", "ask_register", "ask_bpu", "ask_claim_status"}
+MIGRANT_WORKERS = "pmi"
 # Another programme an intent's answer covers: the death benefit covers a death at work too.
 ANSWER_ALSO_COVERS = {"ask_death_benefit": {"jkk"}}
 # A short message that points back at the answer before it: an English pronoun ("what does it
@@ -123,7 +130,7 @@ ON_THE_WAY = r"berangkat|pulang (dari )?(kerja|kerje|keje)|pergi (ke )?(kerja|ke
     r"lalu lintas|traffic"
 # Whether something counts as a work accident ("termasuk kecelakaan kerja ke ndak?"): where to get
 # treated does not say, though the model places such a story there ("jatoh dari motor ...")
-COUNTS_AS = r"termasuk|terhitung|dihitung|dianggap|ditanggung|masuk (jkk|kecelakaan)|" \
+COUNTS_AS = r"termasuk|terhitung|dihitung|dianggap|ditanggung|nanggung|masuk (jkk|kecelakaan)|" \
     r"counts?|covered|considered"
 # One's own JHT balance ("saldo jht sy brp", "jht sy brp ya, ceknya dmn", "my JHT balance")
 BALANCE = re.compile(r"\b(saldo\w*|balance|jht (sy|saya|aku|ku|kamek|gue|gw) (brp|berapa|berape)|"
@@ -444,7 +451,9 @@ def swap_programme(knowledge: Knowledge, before: str, text: str, topic: str) -> 
 # `normalise` spells them (the glossary's fillers count too).
 ASK_AGAIN_WORDS = frozenset(
     "kalau kalo yang untuk buat bagi terus juga bagaimana gimana dengan sama peserta nya "
-    "and or for what about how then if participant participants member members".split())
+    "saya aku kamek dapat ikut "  # "klo sy peserta BPU dpt jg?": the question before, of BPU
+    "and or for what about how then if participant participants member members get too also"
+    .split())
 
 
 def names_only_a_programme(knowledge: Knowledge, text: str) -> Optional[str]:
@@ -782,6 +791,9 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         return asked_again
     if turn.intent in UNPLACED_INTENTS:
         return None
+    migrant = answer_for_migrant_worker(turn)
+    if migrant is not None:
+        return migrant
     knowledge = get_knowledge()
     last = last_entry(turn)
     if last is not None and asks_percent_the_answer_states(knowledge, turn.text, last):
@@ -793,7 +805,9 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         if found:
             return answer_follow_up_of_question(turn, honest=True, found=found)
     words, beyond_topic = BEYOND_THE_INTENT_ANSWER.get(turn.intent, (None, None))
-    asks_beyond = bool(words and words.search(turn.text))
+    # the message as written and with chat spellings read ("brgkt krj" is "berangkat kerja")
+    asks_beyond = bool(words and (words.search(turn.text)
+                                  or words.search(knowledge.normalise(turn.text))))
     unsure = turn.intent in KNOWLEDGE_WHEN_UNSURE_INTENTS \
         and (intent_confidence(turn) < UNSURE_CONFIDENCE or asks_beyond)
     leaning = leans_on_another_topic(turn)
@@ -852,6 +866,42 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
             and not asks_within_group(knowledge, previous_question(turn) or "", turn.text):
         return None  # a question of its own, placed by the model ("kalau kartu sy hilang gmn?")
     return answer_follow_up(turn)
+
+
+def on_migrant_work(knowledge: Knowledge, turn: Turn) -> bool:
+    """Whether the message is asked of a migrant worker's cover: it names migrant workers, or it
+    names no other group of participants and the latest of the QUESTIONS_BACK questions before
+    it that names a group names migrant workers ("sy PMI di malaysia, kena mesin di kilang" ->
+    "biaya rs di sini diganti ga?")."""
+    named = knowledge.named_topics(turn.text) & GROUP_TOPICS
+    if named:
+        return named == {MIGRANT_WORKERS}
+    for question in answered_questions(turn)[-QUESTIONS_BACK:][::-1]:
+        groups = knowledge.named_topics(question) & GROUP_TOPICS
+        if groups:
+            return groups == {MIGRANT_WORKERS}
+    return False
+
+
+def answer_for_migrant_worker(turn: Turn) -> Optional[List[EventType]]:
+    """For a message placed in an intent whose own answer states the rules for workers in
+    Indonesia (DOMESTIC_RULE_INTENTS) but asked of a migrant worker (`on_migrant_work`): the PMI
+    entry that answers it, else the honest reply on PMI with its closest entries first among the
+    buttons; None for any other message. "abang kamek PMI di kuching, meninggal kecelakaan di
+    tempat keje" got the JKK death benefit in Indonesia (48 times the wage) and "how do I check my
+    membership is active?" after a PMI question the hospital's e-PLKK check (a fresh-user trial,
+    2026-12-06); a migrant worker's cover has its own amounts, documents and channels."""
+    if turn.intent not in DOMESTIC_RULE_INTENTS:
+        return None
+    knowledge = get_knowledge()
+    if not on_migrant_work(knowledge, turn):
+        return None
+    match = knowledge.match(f"{turn.text} {MIGRANT_WORKERS}")
+    if match.answered and match.entry.topic == MIGRANT_WORKERS:
+        return ActionKnowledge(match.entry).answer(turn)
+    ranked = sorted(match.ranked, key=lambda pair: pair[0].topic != MIGRANT_WORKERS)
+    honest = dataclasses.replace(match, topic=MIGRANT_WORKERS, ranked=ranked)
+    return [SlotSet("topic", None)] + ActionNoExactAnswer(MIGRANT_WORKERS, honest).answer(turn)
 
 
 def names_another_programme(knowledge: Knowledge, turn: Turn) -> Optional[str]:

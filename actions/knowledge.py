@@ -131,6 +131,7 @@ LOCAL_FORMS = {
     "keje": "kerja", "kerje": "kerja", "masok": "masuk", "gik": "lagi", "bile": "kapan",
     "sikit": "sedikit", "bini": "istri", "nak": "mau", "jak": "saja", "sape": "siapa",
     "gare": "gara", "ade": "ada", "same": "sama", "bedenye": "bedanya",
+    "brgkt": "berangkat", "brangkat": "berangkat", "krj": "kerja", "plg": "pulang",
 }
 WORD = re.compile(r"[a-z0-9]+")
 # "bukan karena kecelakaan kerja" / "not from a work accident" is one token: without it the words

@@ -1177,6 +1177,9 @@ def test_a_balance_question_placed_on_the_lost_card_is_not_answered_with_it(
      "jkk_work_accident_definition"),
     ("I slipped on the road on my way to work, does that count as a work accident?",
      "ask_plkk_treatment", "jkk_work_accident_definition"),
+    # chat spellings ("brgkt krj": berangkat kerja)
+    ("tdi pagi sy brgkt krj naik motor trus jatoh, itu masuk kecelakaan kerja gak?", "ask_jkk",
+     "jkk_work_accident_definition"),
     ("berapa bunga jht per tahun?", "ask_jht", "jht_fund_returns"),
     ("how much interest does JHT pay a year?", "ask_jht", "jht_fund_returns")])
 def test_occupational_disease_and_the_jht_tax_or_return_are_beyond_the_intents_answer(
@@ -1299,14 +1302,16 @@ def follow_up_reply(action, intent, confidence, before, text, topic, ranking=Non
     ("what does it cover?", 0.79, True),
     ("does that include the trip home?", 0.95, True),
     ("apa aja yg ditanggungnya?", 0.9, True),
-    ("apa yg ditanggung jkk?", 0.79, False),  # names JKK: a question of its own
+    # names JKK: a question of its own, asked of a migrant worker (faq.answer_for_migrant_worker)
+    ("apa yg ditanggung jkk?", 0.79, False),
     ("what does work accident insurance cover?", 0.79, False)])
 def test_a_follow_up_that_points_back_leans_on_the_question_before_however_sure(
         kb, text, confidence, refers_back):
     """From a fresh-user trial: "what does it cover?" after the PMI fee was placed in ask_jkk at
     0.79 and got the JKK benefits for everyone. A short message that points back at the answer
     before (faq.REFERS_BACK: a pronoun, a word with -nya) is read with the question before: a PMI
-    entry or the honest reply on PMI, never the general JKK list."""
+    entry or the honest reply on PMI, never the general JKK list. A message that names JKK does
+    not point back, but after a question on migrant workers it is asked of them too."""
     from actions.answers import ActionAnswer
 
     assert bool(faq.REFERS_BACK.search(text)) == refers_back
@@ -1314,11 +1319,45 @@ def test_a_follow_up_that_points_back_leans_on_the_question_before_however_sure(
     assert jkk_list.startswith(("Manfaat Jaminan Kecelakaan Kerja", "Work-accident (JKK)"))
     reply = follow_up_reply(ActionAnswer(), "ask_jkk", confidence, "iuran pmi berapa?", text,
                             "kb:pmi_contributions")
-    if refers_back:
-        assert reply != jkk_list, reply
-        assert "PMI" in reply or "migrant" in reply, reply
+    assert reply != jkk_list, reply
+    assert "PMI" in reply or "migrant" in reply, reply
+
+
+@pytest.mark.parametrize("intent, before, text, pmi_entry", [
+    # names migrant workers: their death benefit (not 48 times the wage in Indonesia)
+    ("ask_death_benefit", "halo",
+     "abang sy PMI di kuching, meninggal krn kecelakaan di tempat kerja, keluarga dapat apa?",
+     "pmi_jkk_death"),
+    # after a question on migrant workers, naming no other group
+    ("ask_plkk_treatment", "sy PMI kerja di malaysia, tangan sy kena mesin di pabrik sawit",
+     "biaya rs di sini sy tanggung dulu, nanti bisa diganti?", None),
+    ("ask_membership_check",
+     "I'm leaving for Hong Kong next month as a domestic worker, is BPJS compulsory?",
+     "my agency registered me, how do I check if my membership is active?", None)])
+def test_a_question_asked_of_a_migrant_worker_never_gets_the_rules_for_workers_in_indonesia(
+        kb, intent, before, text, pmi_entry):
+    """From a fresh-user trial: placed in an intent whose answer states the rules for workers in
+    Indonesia (the JKK death benefit of 48 times the wage, treatment at a PLKK, the hospital's
+    e-PLKK check), a question asked of a migrant worker gets the PMI entry that answers it, else
+    the honest reply on PMI with PMI entries first among the buttons
+    (faq.answer_for_migrant_worker); the same question of a worker in Indonesia keeps the
+    intent's answer."""
+    from actions.answers import ActionAnswer
+    from actions.plkk import ActionPlkkTreatment
+
+    action = ActionPlkkTreatment() if intent == "ask_plkk_treatment" else ActionAnswer()
+    lang = detect_language(text)
+    reply = follow_up_reply(action, intent, 0.9, before, text, None)
+    if pmi_entry:
+        assert faq.render_answer(kb.by_id[pmi_entry], lang, get_facts())[:60] in reply, reply
     else:
-        assert reply == jkk_list, reply
+        assert kb.topics["pmi"].name[lang] in reply, reply
+        buttons = re.findall(r"^\[(.*)\]$", reply, re.M)
+        assert buttons and kb.match(buttons[0]).entry.topic == "pmi", buttons
+        # asked after a question of a worker in Indonesia: the intent's own answer
+        domestic = follow_up_reply(action, intent, 0.9, "sy karyawan pabrik di pontianak", text,
+                                   None)
+        assert kb.topics["pmi"].name[lang] not in domestic, domestic
 
 
 @pytest.mark.parametrize("word", ["hanya", "punya", "tanya"])
