@@ -128,6 +128,8 @@ WAGE_REPLACEMENT = r"stmb|(tidak|tdk|gak|ga|nggak) (mampu|bisa|bs) (bekerja|kerj
 ON_THE_WAY = r"berangkat|pulang (dari )?(kerja|kerje|keje)|pergi (ke )?(kerja|kerje|keje)|" \
     r"perjalanan|di jalan|on the way|(way|going) (to|from) work|way home|commut\w*|" \
     r"lalu lintas|traffic"
+# The costs of taking an injured worker to a hospital (the JKK benefits state them, an entry too)
+TRANSPORT = r"ongkos\w*|transport\w*|angkut\w*|ambulan\w*|(boat|ferry|speedboat) (trip|ride)|fares?"
 # Whether something counts as a work accident ("termasuk kecelakaan kerja ke ndak?"): where to get
 # treated does not say, though the model places such a story there ("jatoh dari motor ...")
 COUNTS_AS = r"termasuk|terhitung|dihitung|dianggap|ditanggung|nanggung|masuk (jkk|kecelakaan)|" \
@@ -151,8 +153,10 @@ BEYOND_THE_INTENT_ANSWER = {
                            + OCCUPATIONAL_DISEASE + "|" + ON_THE_WAY + "|" + WAGE_REPLACEMENT + r")\b",
                            re.IGNORECASE),
                 "jkk"),
-    "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r")\b|\b(" + ON_THE_WAY
-                                      + r")\b.*\b(" + COUNTS_AS + r")\b", re.IGNORECASE), "jkk"),
+    # where to get treated says nothing of the transport costs ("ongkos kapal ke rs ditanggung?")
+    "ask_plkk_treatment": (re.compile(r"\b(" + OCCUPATIONAL_DISEASE + r"|" + TRANSPORT + r")\b|\b("
+                                      + ON_THE_WAY + r")\b.*\b(" + COUNTS_AS + r")\b",
+                                      re.IGNORECASE), "jkk"),
     **{intent: (JHT_TAX_OR_RETURN, "jht") for intent in (
         "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout")},
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
@@ -162,11 +166,17 @@ BEYOND_THE_INTENT_ANSWER = {
     "ask_bsu_rules": (STATUS_CHECK, "bsu"),
     # "iuran bpu tahun depan naik ga?": today's fee says nothing of next year's
     # "bisa bayar iuran BPU di indomaret?": the fee does not say where it is paid
-    "ask_bpu": (re.compile(r"\b(" + NEXT_YEAR + r"|naik|" + PAYMENT_PLACE + r")\b", re.IGNORECASE),
+    # "can an informal worker join JP?": the BPU fee and sign-up do not say which programmes
+    # an informal worker may join beyond JKK, JKM and JHT (an entry does)
+    "ask_bpu": (re.compile(r"\b(" + NEXT_YEAR + r"|naik|" + PAYMENT_PLACE + r"|jp|jaminan pensiun|"
+                           r"pensiun|pension|jkp|kehilangan pekerjaan|job loss)\b", re.IGNORECASE),
                 "bpu"),
     # "saldo jht sy brp? kpj ...": a lost card's answer (the KPJ number is in JMO) does not say
     # where a balance is seen (a fresh-user trial, 2026-12-06)
-    "ask_lost_card": (BALANCE, "jht"),
+    # "sy punya 2 kartu kpj, bisa digabung?": where the KPJ number is found says nothing of
+    # merging cards (an entry does)
+    "ask_lost_card": (re.compile(BALANCE.pattern + r"|\b(gabung\w*|digabung\w*|penggabungan|"
+                                 r"merg\w*|combine\w*)\b", re.IGNORECASE), "jht"),
     # "will the JKM amount increase next year?": the amounts of today
     "ask_death_benefit": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),
     "ask_scholarship": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),

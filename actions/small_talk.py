@@ -13,6 +13,12 @@ from actions.bsu import ActionBsuYear, asked_year
 from actions.offices import answer_nearest_office, place_label
 
 
+# Words that make a message a greeting ("hai, sy di sintang" is one; "kalo di sintag ade ndak?"
+# is not, whatever the model says)
+GREETING = re.compile(r"\b(halo+|hallo|hai|hi|hello|hey|helo|pagi|siang|sore|malam|assalamu\w*|"
+                      r"salam|permisi|morning|afternoon|evening)\b", re.IGNORECASE)
+
+
 class ActionGreet(BotAction):
     """Greets and shows what the bot can do."""
 
@@ -20,6 +26,12 @@ class ActionGreet(BotAction):
     intents = ("greet",)
 
     def respond(self, turn: Turn) -> List[EventType]:
+        if not GREETING.search(turn.text) and places.resolve(turn.text):
+            # "kalo di sintag ade ndak?" after an office answer, placed on greet (0.61): a place
+            # without a greeting word is the place follow-up it reads as (a fresh-user trial)
+            place_turn = Turn(turn.dispatcher, turn.tracker, text=turn.text, intent="inform_place",
+                              entities=turn.entities, lang=turn.lang)
+            return answer_nearest_office(place_turn, explicit_request=False)
         turn.say("greet", buttons=turn.menu())
         return []
 

@@ -277,6 +277,19 @@ def test_greet_and_help_show_the_menu():
     assert english[0]["buttons"][0]["title"] == "Nearest office"
 
 
+@pytest.mark.parametrize("message, office", [
+    ("kalo di sintag ade ndak?", True), ("trus yg di ketapang?", True),
+    ("hai, sy di sintang", False), ("halo min", False), ("selamat pagi", False)])
+def test_a_place_placed_on_the_greeting_without_a_greeting_word_gets_the_office(message, office):
+    """From a fresh-user trial: "kalo di sintag ade ndak?" after an office answer was placed on
+    greet (0.61) and got the welcome; a message with a Kalbar place and no greeting word is the
+    place follow-up it reads as (the nearest office); a greeting keeps the welcome."""
+    messages, _ = run_action(ActionGreet(), message, intent="greet")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert ("Kantor Cabang" in text) == office, text
+    assert ("selamat datang" in text) != office, text
+
+
 @pytest.mark.parametrize("action, message, expected", [
     (ActionGoodbye(), "dadah", "call centre 175"),
     (ActionThanks(), "makasih min", "Sama-sama"),

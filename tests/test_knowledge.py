@@ -1177,6 +1177,9 @@ def test_a_balance_question_placed_on_the_lost_card_is_not_answered_with_it(
      "jkk_work_accident_definition"),
     ("I slipped on the road on my way to work, does that count as a work accident?",
      "ask_plkk_treatment", "jkk_work_accident_definition"),
+    # the transport costs (a fresh-user trial)
+    ("kalau sy luka di laut, ongkos kapal ke rumah sakit ditanggung jkk?", "ask_plkk_treatment",
+     "jkk_transport_costs"),
     # chat spellings ("brgkt krj": berangkat kerja)
     ("tdi pagi sy brgkt krj naik motor trus jatoh, itu masuk kecelakaan kerja gak?", "ask_jkk",
      "jkk_work_accident_definition"),

@@ -242,8 +242,10 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     ("ask_register",
      "how do I register myself as a BPJS Ketenagakerjaan participant in the JMO app?",
      ["NIK, name, email and phone number", "codes sent by email and SMS"], ["IDR 16,800"]),
+    # the entry on whether migrant workers must join (2026-12-06: before, the intent's pointer
+    # to questions to ask)
     ("ask_migrant_worker", "sy mau jadi pekerja migran ke brunei, ada kepesertaan bpjs tk nya kah",
-     ["pekerja migran Indonesia", "iuran PMI berapa?", "175", "tanyakan satu per satu"],
+     ["Calon PMI dan PMI juga wajib terdaftar", "(Sumber: FAQ resmi BPJS Ketenagakerjaan"],
      ["Rp16.800", "belum ada di data saya"]),
     ("ask_migrant_worker",
      "is there BPJS Ketenagakerjaan membership for Indonesian migrant workers",
