@@ -26,7 +26,8 @@ class ActionGreet(BotAction):
     intents = ("greet",)
 
     def respond(self, turn: Turn) -> List[EventType]:
-        if not GREETING.search(turn.text) and places.resolve(turn.text):
+        if not GREETING.search(turn.text) \
+                and places.resolve(turn.text).status in ("found", "ambiguous"):
             # "kalo di sintag ade ndak?" after an office answer, placed on greet (0.61): a place
             # without a greeting word is the place follow-up it reads as (a fresh-user trial)
             place_turn = Turn(turn.dispatcher, turn.tracker, text=turn.text, intent="inform_place",

@@ -279,7 +279,9 @@ def test_greet_and_help_show_the_menu():
 
 @pytest.mark.parametrize("message, office", [
     ("kalo di sintag ade ndak?", True), ("trus yg di ketapang?", True),
-    ("hai, sy di sintang", False), ("halo min", False), ("selamat pagi", False)])
+    ("hai, sy di sintang", False), ("halo min", False), ("selamat pagi", False),
+    # no greeting word and no place: still the welcome
+    ("/greet", False), ("/start", False), ("yo bro", False)])
 def test_a_place_placed_on_the_greeting_without_a_greeting_word_gets_the_office(message, office):
     """From a fresh-user trial: "kalo di sintag ade ndak?" after an office answer was placed on
     greet (0.61) and got the welcome; a message with a Kalbar place and no greeting word is the
