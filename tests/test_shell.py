@@ -63,8 +63,20 @@ class Shell:
         return [(int(n), t.strip()) for n, t in re.findall(r"(?m)^  (\d+)\. (.+?)\r?$", text)]
 
     def close(self) -> None:
+        """Leaves as a user does (Ctrl-D, then Ctrl-C), so that the launcher's EXIT trap stops the
+        action server; kills only a shell that ignores both, and then its action server too (a
+        killed launcher runs no trap: the next test would find the port in use)."""
+        for leave in (self.child.sendeof, self.child.sendintr):
+            if not self.child.isalive():
+                return
+            try:
+                leave()
+                self.child.expect(pexpect.EOF, timeout=20)
+            except (pexpect.TIMEOUT, OSError):
+                continue
         if self.child.isalive():
             self.child.terminate(force=True)
+            subprocess.run(["pkill", "-f", f"actions --port {ACTIONS_PORT}"], check=False)
 
 
 @pytest.fixture
