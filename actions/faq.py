@@ -112,7 +112,7 @@ REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|
 # rates by risk level are an entry. "iuran bpjs tk brp persen" went to the share of Kalbar's
 # workers covered: "persen" alone asks that share, the contribution words do not).
 # Each with the knowledge topic of the honest reply when the message names none.
-STATUS_CHECK = re.compile(r"\b(cek|check|status|lacak|track\w*)\b", re.IGNORECASE)
+STATUS_CHECK = re.compile(r"\b(cek|ceknya|mengecek|check|status|lacak|track\w*)\b", re.IGNORECASE)
 # "sakit karena kerja kena bahan kimia, ditanggung jkk ga?": the JKK benefits and where to get
 # treated after an accident say nothing of occupational diseases (entries do)
 OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|sakitnya) " \
@@ -141,6 +141,10 @@ BALANCE = re.compile(r"\b(saldo\w*|balance|jht (sy|saya|aku|ku|kamek|gue|gw) (br
 # or the return on the fund (entries do)
 JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|interest|"
                                r"hasil pengembangan|imbal hasil)\b", re.IGNORECASE)
+# Repairing or building a home, which the 30 % partial JHT withdrawal does not pay for
+RENOVATION = r"renov\w*|memperbaik\w*|perbaik\w*|repair\w*|bedah rumah|bangun rumah|build\w*"
+# The age at which JHT is paid in full, even to one still working
+PENSION_AGE = r"56|usia pensiun|umur pensiun|retirement age|pension age"
 # Where a fee is paid: a shop, an app, a bank, or "where/via" next to "pay".
 PAYMENT_PLACE = (r"indomaret|alfamart|alfamidi|minimarket|tokopedia|bukalapak|shopee|gopay|ovo|"
                  r"linkaja|e-?wallet|kantor pos|pos indonesia|atm|m-?banking|mobile banking|"
@@ -158,12 +162,21 @@ BEYOND_THE_INTENT_ANSWER = {
                                       + ON_THE_WAY + r")\b.*\b(" + COUNTS_AS + r")\b",
                                       re.IGNORECASE), "jkk"),
     **{intent: (JHT_TAX_OR_RETURN, "jht") for intent in (
-        "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_partial", "ask_jht_payout")},
+        "ask_jht", "ask_jht_claim", "ask_jht_documents", "ask_jht_payout")},
+    # "can I take some of my JHT to renovate my house?": the partial withdrawal's answer names
+    # "a home" but not that repairs do not count; "ayah sy 56 thn msh kerja, bs ambil jht?": at
+    # that age the whole balance may be claimed while still working (entries say both; a
+    # fresh-user trial, 2026-12-07)
+    "ask_jht_partial": (re.compile(JHT_TAX_OR_RETURN.pattern + r"|\b(" + RENOVATION + r"|"
+                                   + PENSION_AGE + r")\b", re.IGNORECASE), "jht"),
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
                                 re.IGNORECASE), "umum"),
     # "gmn cara cek sy dpt bsu ga?": the rules of the year do not say where to check one's status
     "ask_bsu": (STATUS_CHECK, "bsu"),
     "ask_bsu_rules": (STATUS_CHECK, "bsu"),
+    # "bsu 2025 sy blm cair ... cek nya dimana?": nor do the year's amount and rules (a fresh-user
+    # trial, 2026-12-07)
+    "ask_bsu_year": (STATUS_CHECK, "bsu"),
     # "iuran bpu tahun depan naik ga?": today's fee says nothing of next year's
     # "bisa bayar iuran BPU di indomaret?": the fee does not say where it is paid
     # "can an informal worker join JP?": the BPU fee and sign-up do not say which programmes
@@ -462,7 +475,9 @@ def swap_programme(knowledge: Knowledge, before: str, text: str, topic: str) -> 
 ASK_AGAIN_WORDS = frozenset(
     "kalau kalo yang untuk buat bagi terus juga bagaimana gimana dengan sama peserta nya "
     "saya aku kamek dapat ikut "  # "klo sy peserta BPU dpt jg?": the question before, of BPU
-    "and or for what about how then if participant participants member members get too also"
+    "tidak bisa "  # "klo sy peserta BPU dpt ga?", "bs ikut ndak?"
+    "and or for what about how then if participant participants member members get too also "
+    "can do does not i"
     .split())
 
 
@@ -498,19 +513,34 @@ def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str
     return topic
 
 
+def title_topics(knowledge: Knowledge, entry: Entry) -> set:
+    """The topics that keywords of the entry's Indonesian title name."""
+    return knowledge.named_topics((entry.title or {}).get("id", ""))
+
+
 def match_asked_again(knowledge: Knowledge, before: str, text: str, topic: str) -> Match:
     """The question `before` asked again of `topic` (`swap_programme`), matched: for a programme,
     as any question; for a group of participants (GROUP_TOPICS), among the group's entries only,
     answered when the closest reaches ANSWER_SCORE and leads the next by ANSWER_MARGIN (the JHT
-    claim of a migrant worker is one of the PMI entries or none). Its `topic` is `topic`."""
+    claim of a migrant worker is one of the PMI entries or none; or an entry of the programme
+    asked about before whose title names the group). Its `topic` is `topic`."""
     question = swap_programme(knowledge, before, text, topic)
     match = knowledge.match(question)
     if topic not in GROUP_TOPICS:  # a programme's answer may be a wage earners' entry ("iuran jp")
         answered = match.answered and (topic not in PROGRAMME_TOPICS
                                        or match.entry.topic in (topic, "penerima_upah"))
         return dataclasses.replace(match, topic=topic, answered=answered)
-    ranked = [pair for pair in knowledge.scores(question)
-              if pair[0].topic == topic][:len(match.ranked)]
+    # the group's entries, scored on the question asked again, and those of the programme asked
+    # about before that name the group in their title, scored on the whole exchange read as one
+    # ("bsu 2025 syaratnya apa" -> "klo sy peserta BPU dpt ga?": whether BPU get BSU, which
+    # "bsu 2025 syaratnya apa bpu" is far from)
+    before_topic = knowledge.match(before).entry.topic
+    exchange = {entry.id: score for entry, score in knowledge.scores(f"{before} {text}")}
+    scored = [(entry, score) if entry.topic == topic else (entry, exchange[entry.id])
+              for entry, score in knowledge.scores(question)
+              if entry.topic == topic or (entry.topic == before_topic
+                                          and topic in title_topics(knowledge, entry))]
+    ranked = sorted(scored, key=lambda pair: -pair[1])[:len(match.ranked)]
     if not ranked:
         return dataclasses.replace(match, topic=topic, answered=False)
     (entry, score), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
@@ -684,16 +714,27 @@ def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     before it in the same message, else one of the user's QUESTIONS_BACK messages before it, the
     latest first ("brp lama cairnya?" after "syaratnya apa?" after "sy mau klaim jht gmn
     caranya" leans on the JHT claim, not on the topicless "syaratnya apa?"). The entry is the one
-    that answers it (answered True), else the closest of its topic. None when there is no such
-    question."""
+    that answers it (answered True), else the closest of its topic: of the topic of the intent
+    that answered it when that intent's own answer came last (INTENT_TOPICS). None when there is
+    no such question."""
     if not is_follow_up_length(turn.text):
         return None
     questions = [turn.before] if turn.before else answered_questions(turn)[-QUESTIONS_BACK:][::-1]
     knowledge = get_knowledge()
+    # the knowledge topic of the intent whose own answer came last, for a question of its own
+    # ("who must report it?" after the JKK benefits: JKK, though the question's closest entry is
+    # the migrant workers'; not for a follow-up such as "syaratnya apa?")
+    answered_topic = None if turn.before else INTENT_TOPICS.get(turn.tracker.get_slot("topic") or "")
     for question in questions:
         match = knowledge.match(question)
         if match.answered:
             return question, match.entry, True
+        if answered_topic in knowledge.topics and not is_follow_up_length(question):
+            entry = next((e for e, _ in knowledge.scores(question) if e.topic == answered_topic),
+                         None)
+            if entry is not None:
+                return question, entry, False
+        answered_topic = None  # only for the question that intent answered
         if match.topic in knowledge.topics:
             return question, next((entry for entry, _ in match.ranked if entry.topic == match.topic),
                                   match.entry), False
@@ -829,7 +870,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         if match.answered:
             return ActionKnowledge(match.entry).answer(turn)
         return [SlotSet("topic", None)] + ActionNoExactAnswer(other_programme, match).answer(turn)
-    if turn.intent not in FOLLOW_UP_INTENTS and not unsure and not leaning:
+    if turn.intent not in FOLLOW_UP_INTENTS and not unsure and not leaning and not asks_beyond:
         return None
     match = None  # the message alone, matched once when needed
     # a short message that names no topic ("dokumennya apa aja?") is only read as a follow-up; a

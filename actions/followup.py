@@ -6,8 +6,8 @@ from typing import List, Optional
 
 from rasa_sdk.events import EventType
 
-from actions.answers import (AMOUNTS_BY_TOPIC, REQUIREMENTS_BY_TOPIC, ActionAnswer, amounts_answer,
-                             requirements_answer)
+from actions.answers import (AMOUNTS_BY_TOPIC, REQUIREMENTS_BY_TOPIC, ActionAnswer,
+                             ActionOfficeDetails, amounts_answer, requirements_answer)
 from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
@@ -16,7 +16,7 @@ from actions.faq import (UNSURE_CONFIDENCE, ActionKnowledge, answer_follow_up_of
 from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
 from actions.offices import ActionOffices
-from actions.plkk import ActionPlkkCount, ActionPlkkTreatment, mentions
+from actions.plkk import ActionPlkkCount, ActionPlkkFind, ActionPlkkTreatment, mentions
 from actions.small_talk import ActionHelp
 
 # Words that name a topic in a follow-up, besides the abbreviations in the facts file.
@@ -120,6 +120,9 @@ ROUTERS.append(route_how_many)
 # Intent answers whose requirements a knowledge entry states ("syaratnya apa?" after the partial
 # JHT withdrawal: the documents of a partial claim, not those of a resignation).
 REQUIREMENTS_ENTRY_BY_TOPIC = {"ask_jht_partial": "jht_documents_partial_claim"}
+# A requirement asked as a number ("how many years member needed?", "minimal brp thn?"): the
+# amounts of the topic answer it, not its documents.
+COUNT_QUESTION = re.compile(r"\b(how (many|much|long)|berapa|brp|berape|brapa)\b", re.IGNORECASE)
 # The action that answers "what are the requirements?" for each topic.
 REQUIREMENT_ANSWERS = {
     "bsu": ActionBsuRules,
@@ -144,6 +147,10 @@ class ActionRequirements(BotAction):
             or has_follow_up_answer(turn)
 
     def respond(self, turn: Turn) -> List[EventType]:
+        if COUNT_QUESTION.search(turn.text) and ActionHowMany().has_answer(turn):
+            # "how many years member needed?" after the partial withdrawal: the years its
+            # answer states, not the documents (a fresh-user trial, 2026-12-07)
+            return ActionHowMany().respond(turn)
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
         entry = get_knowledge().by_id.get(REQUIREMENTS_ENTRY_BY_TOPIC.get(topic or ""))
         if entry is not None:
@@ -160,3 +167,44 @@ class ActionRequirements(BotAction):
         if requirements_answer(turn, topic):
             return []
         return REQUIREMENT_ANSWERS.get(topic, ActionHelp)().respond(turn)
+
+
+# What an office's own details are asked with ("alamatnye ape?", "what's their phone number?").
+OFFICE_DETAIL = re.compile(r"\b(alamat\w*|address|telp\w*|telepon\w*|telefon\w*|phone|"
+                           r"jam (buka|layanan|kerja|operasional)\w*|buka (jam|hari)\w*|"
+                           r"opening (hours|times)|office hours|what time)\b", re.IGNORECASE)
+
+
+def route_office_details(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """A short message asking for an address, a phone number or opening hours right after an
+    office answer (topic "offices"), whatever intent the model chose ("alamatnye ape?" after the
+    nearest office went to the contact channels at 0.6): the office's details, or that they are
+    not in the data (`ActionOfficeDetails`). None otherwise (a router of BotAction.answer)."""
+    if isinstance(action, ActionOfficeDetails) or turn.tracker.get_slot("topic") != "offices" \
+            or not is_follow_up_length(turn.text) or not OFFICE_DETAIL.search(turn.text):
+        return None
+    return ActionOfficeDetails().answer(turn)
+
+
+ROUTERS.append(route_office_details)
+
+
+# What the names of the PLKK facilities are asked with ("nama rumah sakitnye ape?", "rs nya apa
+# aja?", "which hospitals?").
+PLKK_NAMES = re.compile(r"\b(nama\w*|names?|daftar\w*|list|(apa|mana|mane|ape) (aja|saja|jak)|"
+                        r"which (ones|hospitals?|clinics?)|what are they)\b", re.IGNORECASE)
+
+
+def route_plkk_names(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """A short message asking which facilities they are right after a PLKK answer (topic "plkk"),
+    naming no other topic, whatever intent the model chose ("rs nya apa aja?" after the Kalbar
+    count went to the fallback and then to the migrant workers): how to find a PLKK, with the
+    names where the facility list has them (`ActionPlkkFind`). None otherwise."""
+    if isinstance(action, ActionPlkkFind) or turn.tracker.get_slot("topic") != "plkk" \
+            or not is_follow_up_length(turn.text) or not PLKK_NAMES.search(turn.text) \
+            or get_knowledge().named_topic(turn.text):
+        return None
+    return ActionPlkkFind().answer(turn)
+
+
+ROUTERS.append(route_plkk_names)

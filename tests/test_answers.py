@@ -17,6 +17,7 @@ from actions.bsu import ActionBsu, ActionBsuRules, ActionBsuYear
 from actions.facts import DEFAULT_FACTS_FILE, FactsError, get_facts, load_facts
 from actions.followup import ActionHowMany, ActionRequirements
 from actions.jmo import ActionJmoFeature
+from actions.plkk import ActionPlkkFind
 from conftest import make_tracker, reply_text, run_action
 from rasa_runtime.questions import clauses, questions_in
 from rasa_sdk.executor import CollectingDispatcher
@@ -943,6 +944,44 @@ def test_office_details_without_a_place_use_the_place_given_earlier():
     assert "Kantor Cabang Sintang" in text and "tempat yang Anda sebut tadi" in text, text
 
 
+@pytest.mark.parametrize("before_action, before, message, intent", [
+    ("ActionNearestOffice", "sy di sintang", "alamatnye ape?", "ask_contact"),
+    ("ActionNearestOffice", "sy di sintang", "what's their phone number?", "nlu_fallback"),
+])
+def test_an_address_asked_after_an_office_answer_gets_the_office_details(
+        before_action, before, message, intent):
+    """From a fresh-user trial (2026-12-07): "alamatnye ape?" after the nearest office went to the
+    contact channels (ask_contact at 0.76): right after an office answer, a short question on an
+    address, a phone or opening hours gets the office's details (here: not in the data, 175)."""
+    from actions import offices as offices_module
+    from actions.small_talk import ActionFallback
+
+    _, slots = run_action(getattr(offices_module, before_action)(), before, intent="inform_place")
+    assert slots["topic"] == "offices"
+    action = ActionFallback() if intent == "nlu_fallback" else ActionAnswer()
+    text = reply_text(action, message, intent=intent, topic="offices",
+                      user_place=slots["user_place"])
+    assert "Sintang" in text and "175" in text, text
+    assert ("belum ada di data saya" in text) or ("do not have the address" in text), text
+    assert "care@" not in text, text
+
+
+@pytest.mark.parametrize("message, intent", [
+    ("nama rumah sakitnye ape?", "nlu_fallback"), ("rs nya apa aja?", "nlu_fallback"),
+    ("which hospitals are they?", "ask_plkk_definition")])
+def test_the_names_asked_after_a_plkk_answer_get_how_to_find_one(message, intent):
+    """From a fresh-user trial (2026-12-07): "rs nya apa aja?" after the Kalbar PLKK count got the
+    honest reply on migrant workers; "nama rumah sakitnye ape?" what a PLKK is. Right after a
+    PLKK answer, the names asked get the PLKK finder's answer (the list, or where to ask)."""
+    from actions.plkk import ActionPlkkDefinition
+    from actions.small_talk import ActionFallback
+
+    action = ActionFallback() if intent == "nlu_fallback" else ActionPlkkDefinition()
+    text = reply_text(action, message, intent=intent, topic="plkk")
+    expected = reply_text(ActionPlkkFind(), message, intent="ask_plkk_find")
+    assert text == expected and "JMO" in text, text
+
+
 def test_the_general_branch_hours_come_from_the_facts_file(tmp_path, monkeypatch):
     from actions import facts as facts_module
 
@@ -964,6 +1003,8 @@ def test_the_general_branch_hours_come_from_the_facts_file(tmp_path, monkeypatch
     ("berapa lama proses klaim jht", "Pengajuan pencairan/klaim"),
     ("alamat email buat komplain ke bpjs tk apa ya", "Layanan pelaporan dan pengaduan"),
     ("gmn cara gabung saldo 2 kartu", "Penggabungan saldo"),
+    # "gabungkan" (not the digital card: a fresh-user trial, 2026-12-07)
+    ("kartu bpjs tk kamek ade due, macam mane nak gabungkan saldonye?", "Penggabungan saldo"),
     ("track my claim in jmo", "Track a claim"),
     ("gimana cara cek saldo jht di jmo?", "Cek saldo JHT"),
     ("saldo jht ga bisa dicek di jmo, kenapa ya?", "Cek saldo JHT"),
