@@ -87,7 +87,7 @@ INTENT_TOPICS = {
     "ask_jmo_error": "jmo", "ask_jmo_feature": "jmo", "ask_contact": "kanal",
     "ask_jht": "jht", "ask_jht_claim": "jht", "ask_jht_documents": "jht", "ask_jht_partial": "jht",
     "ask_jht_payout": "jht", "ask_death_benefit": "jkm", "ask_migrant_worker": "pmi",
-    "ask_bsu_year": "bsu", "ask_bsu_kalbar": "bsu"}
+    "ask_bsu_year": "bsu", "ask_bsu_kalbar": "bsu", "ask_scholarship": "jkm"}
 # Intents whose own answer states the rules for workers in Indonesia (treatment at a PLKK, 48
 # times the wage, claims in JMO): not what a migrant worker abroad gets (`answer_for_migrant_worker`)
 DOMESTIC_RULE_INTENTS = {
@@ -143,6 +143,8 @@ JHT_TAX_OR_RETURN = re.compile(r"\b(pajak\w*|pph|npwp|tax(es|ed)?|bunga\w*|inter
                                r"hasil pengembangan|imbal hasil)\b", re.IGNORECASE)
 # Repairing or building a home, which the 30 % partial JHT withdrawal does not pay for
 RENOVATION = r"renov\w*|memperbaik\w*|perbaik\w*|repair\w*|bedah rumah|bangun rumah|build\w*"
+# A participant's death: JHT is then paid to the heirs in full, not in part
+DEATH = r"meninggal\w*|wafat|almarhum\w*|died|dies|passed away|death|deceased"
 # The age at which JHT is paid in full, even to one still working
 PENSION_AGE = r"56|usia pensiun|umur pensiun|retirement age|pension age"
 # Where a fee is paid: a shop, an app, a bank, or "where/via" next to "pay".
@@ -168,7 +170,18 @@ BEYOND_THE_INTENT_ANSWER = {
     # that age the whole balance may be claimed while still working (entries say both; a
     # fresh-user trial, 2026-12-07)
     "ask_jht_partial": (re.compile(JHT_TAX_OR_RETURN.pattern + r"|\b(" + RENOVATION + r"|"
-                                   + PENSION_AGE + r")\b", re.IGNORECASE), "jht"),
+                                   + PENSION_AGE + r"|" + DEATH + r")\b", re.IGNORECASE), "jht"),
+    # "i cannot work for some months, do i still get salary?": the hospital's membership check
+    # says nothing of the wage while unable to work; "akun jmo keblokir": the password reset
+    # says nothing of a blocked account; "adek kamek mau keje ke malaysia, wajib ikut ke?": the
+    # migrant workers' pointer says which membership type, not whether it is mandatory; "sy
+    # ojol ikut BPU, kalau kecelakaan manfaatnya sama?": the BPU fee says nothing of the
+    # benefits (entries do; a fresh-user trial, 2026-12-07)
+    "ask_membership_check": (re.compile(r"\b(" + WAGE_REPLACEMENT + r")\b", re.IGNORECASE), "jkk"),
+    "ask_jmo_password": (re.compile(r"\b(blokir\w*|keblokir|terblokir|diblokir|blocked|locked)\b",
+                                    re.IGNORECASE), "jmo"),
+    "ask_migrant_worker": (re.compile(r"\b(wajib|diwajibkan|harus|mandatory|compulsory|required|"
+                                      r"obliged|must)\b", re.IGNORECASE), "pmi"),
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",
                                 re.IGNORECASE), "umum"),
     # "gmn cara cek sy dpt bsu ga?": the rules of the year do not say where to check one's status
@@ -182,7 +195,8 @@ BEYOND_THE_INTENT_ANSWER = {
     # "can an informal worker join JP?": the BPU fee and sign-up do not say which programmes
     # an informal worker may join beyond JKK, JKM and JHT (an entry does)
     "ask_bpu": (re.compile(r"\b(" + NEXT_YEAR + r"|naik|" + PAYMENT_PLACE + r"|jp|jaminan pensiun|"
-                           r"pensiun|pension|jkp|kehilangan pekerjaan|job loss)\b", re.IGNORECASE),
+                           r"pensiun|pension|jkp|kehilangan pekerjaan|job loss|manfaat\w*|"
+                           r"benefits?|santunan|kecelakaan|accidents?)\b", re.IGNORECASE),
                 "bpu"),
     # "saldo jht sy brp? kpj ...": a lost card's answer (the KPJ number is in JMO) does not say
     # where a balance is seen (a fresh-user trial, 2026-12-06)
@@ -241,6 +255,12 @@ PERCENT_WORDS = {"persen", "persennya", "prosen", "percent", "percentage", "%"}
 PERCENT_QUESTION_WORDS = {"brp", "berapa", "berape", "brapa", "bp", "how", "many", "much",
                           "what", "which", "is", "it", "that", "the", "ya", "sih", "dong", "tu",
                           "itu", "jadi", "and", "trus", "terus"}
+# "minimal brp thn?" after the partial withdrawal asks for the years of membership its answer
+# states (a fresh-user trial, 2026-12-07: it got "no minimum period" of a full claim)
+YEAR_WORDS = {"tahun", "thn", "taun", "years", "year"}
+LIMIT_WORDS = {"minimal", "min", "minimum", "maksimal", "max", "maximum", "paling", "sedikit",
+               "lama", "long", "at", "least", "most", "kepesertaan", "membership", "needed", "jd",
+               "jadi", "peserta", "member"}
 # "Did you mean ...?" buttons: at most this many entries, each scoring at least this much.
 MAX_SUGGESTIONS = 3
 SUGGEST_SCORE = 0.30
@@ -327,10 +347,14 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
 
 def asks_percent_the_answer_states(knowledge: Knowledge, text: str, last: Entry) -> bool:
     """Whether the follow-up `text` only asks "how many percent?" (PERCENT_WORDS and
-    PERCENT_QUESTION_WORDS) of the answer `last`, which states percentages."""
+    PERCENT_QUESTION_WORDS) of the answer `last`, which states percentages; or "how many years?"
+    ("minimal brp thn?", YEAR_WORDS and LIMIT_WORDS too) of an answer that states years."""
     words = set(re.findall(r"[a-z]+|%", text.lower()))
-    return bool(words & PERCENT_WORDS) and words <= PERCENT_WORDS | PERCENT_QUESTION_WORDS \
-        and any("%" in answer or ":percent}" in answer for answer in last.answer.values())
+    if words & PERCENT_WORDS and words <= PERCENT_WORDS | PERCENT_QUESTION_WORDS:
+        return any("%" in answer or ":percent}" in answer for answer in last.answer.values())
+    if words & YEAR_WORDS and words <= YEAR_WORDS | LIMIT_WORDS | PERCENT_QUESTION_WORDS:
+        return bool(re.search(r"(\d|_years\}|:years\}|years\})\s*tahun", last.answer["id"]))
+    return False
 
 
 def answers_follow_up_alone(knowledge: Knowledge, match: Match, last_topic: Optional[str],

@@ -69,7 +69,9 @@ class ActionHowMany(BotAction):
 
     def respond(self, turn: Turn) -> List[EventType]:
         topic = named_topic(turn) or turn.tracker.get_slot("topic")
-        if amounts_answer(turn, topic):
+        # "brp lama cairnya?" asks a duration, which the amounts do not say (a fresh-user trial,
+        # 2026-12-07: the scholarship's amounts again): the entry with the question before
+        if not DURATION.search(turn.text) and amounts_answer(turn, topic):
             return []
         answer = COUNT_ANSWERS.get(topic)
         if answer:
@@ -85,6 +87,8 @@ class ActionHowMany(BotAction):
         return []
 
 
+# A duration asked ("brp lama?", "how long?"), not an amount
+DURATION = re.compile(r"\b(lama|lame|long|berapa hari|brp hari|how many days)\b", re.IGNORECASE)
 # Question words that ask where, when, who or how, never "how many?" ("bayarnye dimane?" after
 # the BPU fee had "how many" second at 0.31 and got the fee again).
 NOT_A_COUNT = re.compile(r"\b(di ?mana|di ?mane|ke ?mana|ke ?mane|dmn|kapan|siapa|sape|"
@@ -119,7 +123,8 @@ ROUTERS.append(route_how_many)
 
 # Intent answers whose requirements a knowledge entry states ("syaratnya apa?" after the partial
 # JHT withdrawal: the documents of a partial claim, not those of a resignation).
-REQUIREMENTS_ENTRY_BY_TOPIC = {"ask_jht_partial": "jht_documents_partial_claim"}
+REQUIREMENTS_ENTRY_BY_TOPIC = {"ask_jht_partial": "jht_documents_partial_claim",
+                               "ask_scholarship": "jkm_scholarship_documents"}
 # A requirement asked as a number ("how many years member needed?", "minimal brp thn?"): the
 # amounts of the topic answer it, not its documents.
 COUNT_QUESTION = re.compile(r"\b(how (many|much|long)|berapa|brp|berape|brapa)\b", re.IGNORECASE)

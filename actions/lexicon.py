@@ -7,7 +7,8 @@ Three word lists, all shipped inside pinned packages (nothing is downloaded at r
 - Indonesian root words and the stemmer of PySastrawi (its dictionary `kata-dasar.txt`, about
   30,000 roots): "bulanan", "berubah", "pelayanannya" are words because they stem to a root;
 - colloquial Indonesian: indoNLP's copy of the Kamus Alay lexicon (Salsabila et al., 2018; about
-  4,300 informal spellings such as "sy", "bgt", "dateng", with their standard forms);
+  4,300 informal spellings such as "sy", "bgt", "dateng", with their standard forms), and the
+  chat and Pontianak Malay spellings of actions/knowledge.py's LOCAL_FORMS ("kamek", "sape");
 - English: the word frequencies of pyspellchecker, only the words it counted in running text (it
   gives the floor count to words that are only in its dictionary, among them many proper names).
 
@@ -99,7 +100,11 @@ def _english_words() -> Set[str]:
 def _colloquial_words() -> Set[str]:
     from indoNLP.preprocessing import SLANG_DATA
 
-    words = set(SLANG_DATA)
+    from actions.knowledge import LOCAL_FORMS
+
+    # Kamus Alay, and the chat and Pontianak Malay spellings the knowledge base reads ("sape" is
+    # "siapa": the village Sape only where the message says it is a place)
+    words = set(SLANG_DATA) | set(LOCAL_FORMS)
     for standard in SLANG_DATA.values():
         words.update(re.findall(r"[a-z]+", standard.lower()))
     return words

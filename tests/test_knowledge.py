@@ -661,6 +661,9 @@ def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     ("can I take part of my JHT while still working?", "what percent is it?", True),
     ("jht bisa diambil sebagian ga?", "brp persen iurannya?", False),  # asks the fee's share
     ("berapa santunan jkm", "brp persen?", False),  # its answer states no percentage
+    # the years of membership the partial withdrawal states (a fresh-user trial, 2026-12-07)
+    ("jht bisa diambil sebagian ga?", "minimal brp thn?", True),
+    ("berapa iuran jkk", "minimal brp thn?", False),  # its answer states no years
 ])
 def test_how_many_percent_after_an_answer_that_states_percentages_gets_them_again(
         kb, before, text, percentages_repeated):
@@ -1204,7 +1207,19 @@ def test_a_balance_question_placed_on_the_lost_card_is_not_answered_with_it(
      "jht_partial_30_not_for_renovation"),
     ("ayah sy udh 56 thn tp msh kerja, jht nya bs diambil semua ga?", "ask_jht_partial",
      "jht_still_working_at_56"),
-    ("I'm 56 but still working, can I take my JHT?", "ask_jht_partial", "jht_still_working_at_56")])
+    ("I'm 56 but still working, can I take my JHT?", "ask_jht_partial", "jht_still_working_at_56"),
+    # a second trial that day: a death beyond the partial withdrawal, the wage while unable to
+    # work beyond the membership check, a blocked account beyond the password reset, whether
+    # it is mandatory beyond the migrant workers' pointer, the benefits beyond the BPU fee
+    ("bapak kamek udah meninggal, jht nye bise diambek ndak?", "ask_jht_partial",
+     "jht_documents_death"),
+    ("i cannot work for some months, do i still get salary?", "ask_membership_check", "jkk_stmb"),
+    ("jmo sy ga bisa login, udh salah password 3x skrg keblokir. gmn dong", "ask_jmo_password",
+     "ech_jmo_blocked"),
+    ("adek kamek mau kerje ke malaysia lewat PT resmi. die wajib ikut bpjs tk ke?",
+     "ask_migrant_worker", "pmi_membership_mandatory"),
+    ("sy ojol ikut BPU. kalau kecelakaan pas narik, manfaat nya sama ga kyk karyawan kantoran?",
+     "ask_bpu", "jkk_bpu_same_benefits")])
 def test_occupational_disease_and_the_jht_tax_or_return_are_beyond_the_intents_answer(
         kb, message, intent, expected):
     """From a fresh-user trial: placed surely in the JKK benefits, where to get treated after an
@@ -1737,3 +1752,24 @@ def test_a_requirement_asked_as_a_number_gets_the_amounts_not_the_documents(kb, 
     assert (said_years in reply) != documents, reply
     partial_documents = kb.by_id["jht_documents_partial_claim"]
     assert (render_in(partial_documents, lang) in reply) == documents, reply
+
+
+def test_after_the_scholarship_how_long_and_the_requirements_are_not_the_amounts_again(kb):
+    """From a fresh-user trial (2026-12-07): after the scholarship's answer (an intent's own),
+    "brp lama cairnya?" and "syaratnya apa?" both got the same amounts again. A duration is not
+    an amount: the entry with the question before, or the honest reply on JKM with the JKM
+    processing time first; the requirements: the scholarship's documents (an entry)."""
+    from actions.followup import ActionHowMany, ActionRequirements
+
+    before = "anak sy 2 org msh sekolah sd, dpt beasiswa? minimal brp thn iuran?"
+    amounts = replies.templates()["answer.ask_scholarship"]["id"][:30]
+    how_long = follow_up_reply(ActionHowMany(), "ask_how_many", 0.8, before, "brp lama cairnya?",
+                               "ask_scholarship")
+    assert amounts not in how_long, how_long
+    processing = kb.by_id["jkm_processing_time"]
+    buttons = [line[1:-1] for line in how_long.splitlines() if line.startswith("[")]
+    assert render_in(processing, "id") in how_long or buttons[:1] == [processing.title["id"]], \
+        how_long
+    requirements = follow_up_reply(ActionRequirements(), "ask_requirements", 0.8, before,
+                                   "syaratnya apa?", "ask_scholarship")
+    assert render_in(kb.by_id["jkm_scholarship_documents"], "id") in requirements, requirements

@@ -791,3 +791,16 @@ def test_a_stale_seats_file_is_refused(tmp_path):
     path.write_text(json.dumps(missing), encoding="utf-8")
     with pytest.raises(ValueError, match="no seat for districts"):
         district_seats(path)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("kamek anak nye, mak kamek pun udah ndak ade. sape yg berhak?", False),
+    ("sape yg bise ngurus klaimnye?", False),
+    ("desa sape", True)])
+def test_a_pontianak_malay_word_named_like_a_village_is_a_place_only_when_said_so(text, found):
+    """From a fresh-user trial (2026-12-07): "sape" ("siapa") made the fallback offer the nearest
+    office of the village Sape. The chat and Pontianak Malay spellings the knowledge base reads
+    (knowledge.LOCAL_FORMS) are words of the lexicon, so such a village needs "desa" or a place
+    question."""
+    resolution = resolve(text)
+    assert (resolution.status == "found") == found, resolution
