@@ -261,6 +261,15 @@ YEAR_WORDS = {"tahun", "thn", "taun", "years", "year"}
 LIMIT_WORDS = {"minimal", "min", "minimum", "maksimal", "max", "maximum", "paling", "sedikit",
                "lama", "long", "at", "least", "most", "kepesertaan", "membership", "needed", "jd",
                "jadi", "peserta", "member"}
+# "what is X?": asks what X is, not the question before again of X
+WHAT_IS = re.compile(r"\b(what is|what'?s|what are|apa itu|apaan|itu apa|tu apa|ape tu|"
+                     r"ape itu|apa tu|artinya|maksudnya|meaning)\b", re.IGNORECASE)
+# "... bs dapet jg ga?", "can i get it too?": the user asks whether what the question before was
+# about applies to their case too (`answer_the_same_of_my_case`)
+ALSO = re.compile(r"\b(juga|jg|jga|too|also|as well)\b", re.IGNORECASE)
+GET = re.compile(r"\b(dapat|dapet|dpt|dpet|terima|berhak|get|receive|eligible|entitled|qualify)\b",
+                 re.IGNORECASE)
+SAME_CASE_MAX_WORDS = 14
 # "Did you mean ...?" buttons: at most this many entries, each scoring at least this much.
 MAX_SUGGESTIONS = 3
 SUGGEST_SCORE = 0.30
@@ -532,8 +541,11 @@ def asked_again_of(knowledge: Knowledge, before: str, text: str) -> Optional[str
     question before asked about ("and for JHT?" after the BPU fee: `asks_within_group`)."""
     topic = names_only_a_programme(knowledge, text)
     if topic is None or topic in knowledge.named_topics(before) \
-            or asks_within_group(knowledge, before, text):
-        return None  # the same programme, or a programme within the group asked about before
+            or asks_within_group(knowledge, before, text) or WHAT_IS.search(text):
+        # the same programme, or a programme within the group asked about before; or what the
+        # programme is ("what is lapak asik exactly" after the JHT documents is not who may
+        # claim through it: a fresh-user trial, 2026-12-07)
+        return None
     return topic
 
 
@@ -590,6 +602,37 @@ def answer_asked_again(turn: Turn) -> Optional[List[EventType]]:
     if match.answered:
         return ActionKnowledge(match.entry).answer(turn)
     return [SlotSet("topic", None)] + ActionNoExactAnswer(topic, match).answer(turn)
+
+
+def answer_the_same_of_my_case(turn: Turn) -> Optional[List[EventType]]:
+    """The answer to a message that tells the user's case and asks whether they get it too
+    (ALSO and GET, at most SAME_CASE_MAX_WORDS words, naming no programme: "klo kontrak sy abis
+    sendiri (pkwt) bs dapet jg ga?" after a JKP question went to the JHT payout at 0.53; "i am
+    freelance driver pay BPU myself, can i get it too?" after BSU to the BPU fee), whatever
+    intent the model chose: read with the question before (`topical_question_before`): asked
+    again of the group of participants it names (`match_asked_again`), else as a follow-up of
+    that question's topic; the entry, else the honest reply there. None for any other message
+    (a fresh-user trial, 2026-12-07)."""
+    words = turn.text.split()
+    if len(words) > SAME_CASE_MAX_WORDS or not (ALSO.search(turn.text) and GET.search(turn.text)):
+        return None
+    knowledge = get_knowledge()
+    named = knowledge.named_topics(turn.text)
+    if named & set(PROGRAMME_TOPICS) - GROUP_TOPICS or len(named & GROUP_TOPICS) > 1:
+        return None
+    found = topical_question_before(turn, any_length=True)
+    if found is None:
+        return None
+    before, last, _ = found
+    group = next(iter(named & GROUP_TOPICS), None)
+    if group is not None and group != last.topic and group not in knowledge.named_topics(before):
+        match = match_asked_again(knowledge, before, turn.text, group)
+        if match.answered:
+            return ActionKnowledge(match.entry).answer(turn)
+        return [SlotSet("topic", None)] + ActionNoExactAnswer(group, match).answer(turn)
+    if group is not None or last.topic not in PROGRAMME_TOPICS:
+        return None
+    return answer_follow_up_of_question(turn, honest=True, found=found)
 
 
 def last_entry(turn: Turn) -> Optional[Entry]:
@@ -732,7 +775,8 @@ def answered_questions(turn: Turn) -> List[str]:
     return questions[:-1]
 
 
-def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
+def topical_question_before(turn: Turn, any_length: bool = False
+                            ) -> Optional[Tuple[str, Entry, bool]]:
     """(question, entry, answered) of the latest question before this short one
     (`is_follow_up_length`) that the knowledge base answers or knows the topic of: the clause
     before it in the same message, else one of the user's QUESTIONS_BACK messages before it, the
@@ -740,8 +784,8 @@ def topical_question_before(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     caranya" leans on the JHT claim, not on the topicless "syaratnya apa?"). The entry is the one
     that answers it (answered True), else the closest of its topic: of the topic of the intent
     that answered it when that intent's own answer came last (INTENT_TOPICS). None when there is
-    no such question."""
-    if not is_follow_up_length(turn.text):
+    no such question (or the message is longer than a follow-up, unless `any_length`)."""
+    if not any_length and not is_follow_up_length(turn.text):
         return None
     questions = [turn.before] if turn.before else answered_questions(turn)[-QUESTIONS_BACK:][::-1]
     knowledge = get_knowledge()
@@ -861,7 +905,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         return ActionKnowledge(tapped).answer(turn)
     if not turn.text.strip() or turn.text.startswith("/"):
         return None
-    asked_again = answer_asked_again(turn)
+    asked_again = answer_asked_again(turn) or answer_the_same_of_my_case(turn)
     if asked_again is not None:
         return asked_again
     if turn.intent in UNPLACED_INTENTS:

@@ -740,6 +740,10 @@ def test_a_follow_up_naming_another_programme_asks_the_question_before_of_it(kb)
     ("iuran pmi brp?", "klo jht nya?", None),
     # "dpt ga?" asks again too (a fresh-user trial, 2026-12-07)
     ("bsu 2025 syaratnya apa", "klo sy peserta BPU dpt ga?", "bpu"),
+    # what the programme is, not the question before again (a fresh-user trial, 2026-12-07)
+    ("syarat klaim jht apa aja", "what is lapak asik exactly", None),
+    ("syarat klaim jht apa aja", "what's lapak asik?", None),
+    ("syarat klaim jht apa aja", "lapak asik tu apa?", None),
 ])
 def test_a_follow_up_that_only_names_a_programme_asks_the_question_before_of_it(
         kb, before, text, topic):
@@ -1773,3 +1777,48 @@ def test_after_the_scholarship_how_long_and_the_requirements_are_not_the_amounts
     requirements = follow_up_reply(ActionRequirements(), "ask_requirements", 0.8, before,
                                    "syaratnya apa?", "ask_scholarship")
     assert render_in(kb.by_id["jkm_scholarship_documents"], "id") in requirements, requirements
+
+
+@pytest.mark.parametrize("intent, history, text, topic, honest_on, first_entries", [
+    # the JKP question asked of an ended contract, placed in the JHT payout
+    ("ask_jht_payout", ["sy kena phk dr pabrik sawit, katanya ada jkp. itu dpt brp ya?"],
+     "klo kontrak sy abis sendiri (pkwt) bs dapet jg ga?", None, "jkp",
+     {"jkp_who_is_excluded", "pu_jkp_contract_end_not_layoff"}),
+    # BSU asked of an informal worker, placed in the BPU fee
+    ("ask_bpu", ["bsu 2025 siapa aja yg dapat?", "where i can check if i am recipient?"],
+     "i am freelance driver pay BPU myself, can i get it too?", "kb:bsu_payment_status", "bpu",
+     {"bsu_informal_workers"}),
+])
+def test_whether_i_get_it_too_is_asked_of_the_question_before(
+        kb, intent, history, text, topic, honest_on, first_entries):
+    """From two fresh-user trials (2026-12-07): a message that tells the user's case and asks
+    whether they get it too (faq.answer_the_same_of_my_case) got the answer of the intent the
+    model chose (the JHT payout, the BPU fee). It is read with the question before: the entry
+    that answers it, else the honest reply on that programme (or the group it names) with the
+    entry on exactly that case first."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    messages = follow_up_messages(ACTIONS_BY_INTENT[intent](), intent, history, text, topic)
+    reply_text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    lang = detect_language(text)
+    answered = [e for e in first_entries if render_in(kb.by_id[e], lang) in reply_text]
+    assert answered or (kb.topics[honest_on].name[lang] in reply_text
+                        and kb.by_title[faq.title_key(buttons[0])].id in first_entries), \
+        (reply_text, buttons)
+    own = replies.templates()[f"answer.{intent}"][lang][:25]
+    assert own not in reply_text, reply_text
+
+
+def test_a_new_question_that_says_also_is_not_read_as_the_same_case():
+    """The rule needs the message to name no programme: "sy peserta bpu, dapat jkm juga ga?"
+    after BSU is a question of its own, which the BPU fee (JKK and JKM) answers."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    messages = follow_up_messages(ACTIONS_BY_INTENT["ask_bpu"](), "ask_bpu",
+                                  ["bsu 2025 siapa aja yg dapat?"],
+                                  "sy peserta bpu, dapat jkm juga ga?", None)
+    reply_text = "\n".join(m.get("text") or "" for m in messages)
+    assert replies.templates()["answer.ask_bpu"]["id"][:25] in reply_text, reply_text
