@@ -146,7 +146,8 @@ RENOVATION = r"renov\w*|memperbaik\w*|perbaik\w*|repair\w*|bedah rumah|bangun ru
 # A participant's death: JHT is then paid to the heirs in full, not in part
 DEATH = r"meninggal\w*|wafat|almarhum\w*|died|dies|passed away|death|deceased"
 # The age at which JHT is paid in full, even to one still working
-PENSION_AGE = r"56|usia pensiun|umur pensiun|retirement age|pension age"
+PENSION_AGE = r"(usia|umur|age|turn\w*|sudah|udah|udh|dah|i'?m|i am)\s+56|" \
+    r"56\s*(tahun|thn|taun|th|years?|yo)|usia pensiun|umur pensiun|retirement age|pension age"
 # Where a fee is paid: a shop, an app, a bank, or "where/via" next to "pay".
 PAYMENT_PLACE = (r"indomaret|alfamart|alfamidi|minimarket|tokopedia|bukalapak|shopee|gopay|ovo|"
                  r"linkaja|e-?wallet|kantor pos|pos indonesia|atm|m-?banking|mobile banking|"
@@ -618,7 +619,7 @@ def answer_the_same_of_my_case(turn: Turn) -> Optional[List[EventType]]:
         return None
     knowledge = get_knowledge()
     named = knowledge.named_topics(turn.text)
-    if named & set(PROGRAMME_TOPICS) - GROUP_TOPICS or len(named & GROUP_TOPICS) > 1:
+    if named & (set(PROGRAMME_TOPICS) - GROUP_TOPICS) or len(named & GROUP_TOPICS) > 1:
         return None
     found = topical_question_before(turn, any_length=True)
     if found is None:

@@ -1822,3 +1822,15 @@ def test_a_new_question_that_says_also_is_not_read_as_the_same_case():
                                   "sy peserta bpu, dapat jkm juga ga?", None)
     reply_text = "\n".join(m.get("text") or "" for m in messages)
     assert replies.templates()["answer.ask_bpu"]["id"][:25] in reply_text, reply_text
+
+
+@pytest.mark.parametrize("message", [
+    "saldo jht sy 56 jt, bs diambil sebagian ga?", "jht bisa diambil sebagian ga klo msh kerja?"])
+def test_a_partial_withdrawal_question_keeps_its_answer(message):
+    """The words beyond the partial withdrawal's answer (faq.RENOVATION, PENSION_AGE, DEATH) do
+    not take plain partial-withdrawal questions: a balance of 56 million is not the age of 56."""
+    from actions.answers import ActionAnswer
+
+    messages, _ = run_action(ActionAnswer(), message, intent="ask_jht_partial")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert "belum punya jawabannya" not in text, text
