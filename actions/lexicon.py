@@ -8,7 +8,7 @@ Three word lists, all shipped inside pinned packages (nothing is downloaded at r
   30,000 roots): "bulanan", "berubah", "pelayanannya" are words because they stem to a root;
 - colloquial Indonesian: indoNLP's copy of the Kamus Alay lexicon (Salsabila et al., 2018; about
   4,300 informal spellings such as "sy", "bgt", "dateng", with their standard forms), and the
-  chat and Pontianak Malay spellings of actions/knowledge.py's LOCAL_FORMS ("kamek", "sape");
+  chat and local Malay spellings of actions/knowledge.py's LOCAL_FORMS ("kamek", "sape");
 - English: the word frequencies of pyspellchecker, only the words it counted in running text (it
   gives the floor count to words that are only in its dictionary, among them many proper names).
 
