@@ -324,10 +324,10 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
       the BPU fee), never the question asked again of the programme it names.
     Either way the last answer itself is never the answer (a follow-up asks something else:
     "berapa santunan jkm" -> "syaratnya?" must not repeat the amount), unless the follow-up asks
-    for the percentages it states (`asks_percent_the_answer_states`). Measured on the 38
+    for the percentages it states (`asks_number_the_answer_states`). Measured on the 38
     follow-ups of tests/data/knowledge_follow_ups.yml, as answer_unplaced uses it (this first,
     then the message alone): see docs/knowledge.md."""
-    if asks_percent_the_answer_states(knowledge, text, last):
+    if asks_number_the_answer_states(knowledge, text, last):
         match = knowledge.match(before)
         return dataclasses.replace(match, entry=last, answered=True, topic=last.topic)
     keywords = knowledge.topics[last.topic].keywords
@@ -355,7 +355,7 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
     return dataclasses.replace(match, answered=answered)
 
 
-def asks_percent_the_answer_states(knowledge: Knowledge, text: str, last: Entry) -> bool:
+def asks_number_the_answer_states(knowledge: Knowledge, text: str, last: Entry) -> bool:
     """Whether the follow-up `text` only asks "how many percent?" (PERCENT_WORDS and
     PERCENT_QUESTION_WORDS) of the answer `last`, which states percentages; or "how many years?"
     ("minimal brp thn?", YEAR_WORDS and LIMIT_WORDS too) of an answer that states years."""
@@ -599,7 +599,13 @@ def answer_asked_again(turn: Turn) -> Optional[List[EventType]]:
     topic = asked_again_of(knowledge, found[0], turn.text) if found else None
     if topic is None:
         return None
-    match = match_asked_again(knowledge, found[0], turn.text, topic)
+    return answer_asked_of(turn, found[0], topic)
+
+
+def answer_asked_of(turn: Turn, before: str, topic: str) -> List[EventType]:
+    """The entry that answers the question `before` asked again of `topic`
+    (`match_asked_again`), else the honest reply on `topic` with its closest entries."""
+    match = match_asked_again(get_knowledge(), before, turn.text, topic)
     if match.answered:
         return ActionKnowledge(match.entry).answer(turn)
     return [SlotSet("topic", None)] + ActionNoExactAnswer(topic, match).answer(turn)
@@ -627,10 +633,7 @@ def answer_the_same_of_my_case(turn: Turn) -> Optional[List[EventType]]:
     before, last, _ = found
     group = next(iter(named & GROUP_TOPICS), None)
     if group is not None and group != last.topic and group not in knowledge.named_topics(before):
-        match = match_asked_again(knowledge, before, turn.text, group)
-        if match.answered:
-            return ActionKnowledge(match.entry).answer(turn)
-        return [SlotSet("topic", None)] + ActionNoExactAnswer(group, match).answer(turn)
+        return answer_asked_of(turn, before, group)
     if group is not None or last.topic not in PROGRAMME_TOPICS:
         return None
     return answer_follow_up_of_question(turn, honest=True, found=found)
@@ -916,7 +919,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         return migrant
     knowledge = get_knowledge()
     last = last_entry(turn)
-    if last is not None and asks_percent_the_answer_states(knowledge, turn.text, last):
+    if last is not None and asks_number_the_answer_states(knowledge, turn.text, last):
         # "what percent?" after the partial JHT withdrawal, whatever intent the model chose (the
         # Kalbar coverage share, a percentage, at 0.66)
         return ActionKnowledge(last).answer(turn)

@@ -178,38 +178,30 @@ class ActionRequirements(BotAction):
 OFFICE_DETAIL = re.compile(r"\b(alamat\w*|address|telp\w*|telepon\w*|telefon\w*|phone|"
                            r"jam (buka|layanan|kerja|operasional)\w*|buka (jam|hari)\w*|"
                            r"opening (hours|times)|office hours|what time)\b", re.IGNORECASE)
-
-
-def route_office_details(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
-    """A short message asking for an address, a phone number or opening hours right after an
-    office answer (topic "offices"), whatever intent the model chose ("alamatnye ape?" after the
-    nearest office went to the contact channels at 0.6): the office's details, or that they are
-    not in the data (`ActionOfficeDetails`). None otherwise (a router of BotAction.answer)."""
-    if isinstance(action, ActionOfficeDetails) or turn.tracker.get_slot("topic") != "offices" \
-            or not is_follow_up_length(turn.text) or not OFFICE_DETAIL.search(turn.text):
-        return None
-    return ActionOfficeDetails().answer(turn)
-
-
-ROUTERS.append(route_office_details)
-
-
 # What the names of the PLKK facilities are asked with ("nama rumah sakitnye ape?", "rs nya apa
 # aja?", "which hospitals?").
 PLKK_NAMES = re.compile(r"\b(nama\w*|names?|daftar\w*|list|(apa|mana|mane|ape) (aja|saja|jak)|"
                         r"which (ones|hospitals?|clinics?)|what are they)\b", re.IGNORECASE)
+# A short message asking one of these right after an answer on the topic, whatever intent the
+# model chose, gets the action that answers it: (topic slot, words, action, whether the message
+# may name a knowledge topic). "alamatnye ape?" after the nearest office went to the contact
+# channels (0.6): the office's details, or that they are not in the data; "rs nya apa aja?"
+# after the Kalbar PLKK count went to the fallback and then to the migrant workers: how to find
+# a PLKK, with the names where the facility list has them (fresh-user trials, 2026-12-07).
+TOPIC_DETAIL_ROUTES = [("offices", OFFICE_DETAIL, ActionOfficeDetails, True),
+                       ("plkk", PLKK_NAMES, ActionPlkkFind, False)]
 
 
-def route_plkk_names(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
-    """A short message asking which facilities they are right after a PLKK answer (topic "plkk"),
-    naming no other topic, whatever intent the model chose ("rs nya apa aja?" after the Kalbar
-    count went to the fallback and then to the migrant workers): how to find a PLKK, with the
-    names where the facility list has them (`ActionPlkkFind`). None otherwise."""
-    if isinstance(action, ActionPlkkFind) or turn.tracker.get_slot("topic") != "plkk" \
-            or not is_follow_up_length(turn.text) or not PLKK_NAMES.search(turn.text) \
-            or get_knowledge().named_topic(turn.text):
-        return None
-    return ActionPlkkFind().answer(turn)
+def route_topic_details(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """The action of TOPIC_DETAIL_ROUTES for a short follow-up asking a detail of the topic of
+    the conversation; None otherwise (a router of BotAction.answer)."""
+    topic = turn.tracker.get_slot("topic")
+    for route_topic, words, answer, may_name_topic in TOPIC_DETAIL_ROUTES:
+        if topic == route_topic and not isinstance(action, answer) \
+                and is_follow_up_length(turn.text) and words.search(turn.text) \
+                and (may_name_topic or not get_knowledge().named_topic(turn.text)):
+            return answer().answer(turn)
+    return None
 
 
-ROUTERS.append(route_plkk_names)
+ROUTERS.append(route_topic_details)
