@@ -72,7 +72,7 @@ def passes(match: knowledge.Match, gate: Dict[str, float]) -> bool:
     year after the entry's facts, knowledge.future_years)."""
     return match.answered and match.score >= gate["answer_score"] \
         and match.score - match.runner_up >= gate["answer_margin"] \
-        and match.coverage >= gate["answer_coverage"]
+        and match.coverage >= knowledge.coverage_needed(gate["answer_coverage"], match.words)
 
 
 def judge(match: knowledge.Match, right: Optional[set], gate: Dict[str, float]) -> str:

@@ -594,10 +594,11 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
-    # of docs/knowledge.md; fresh2 and fresh3 were never used to tune anything (their errors
-    # never read)
-    ("knowledge_holdout_fresh3.yml", (0.72, 0.018, 0.93)),
-    ("knowledge_holdout_fresh2.yml", (0.68, 0.013, 0.95)),
+    # of docs/knowledge.md; fresh4 was written blind and first measured on the long-message gate
+    # that had been chosen without it
+    ("knowledge_holdout_fresh4.yml", (0.71, 0.026, 0.90)),
+    ("knowledge_holdout_fresh3.yml", (0.73, 0.018, 0.93)),
+    ("knowledge_holdout_fresh2.yml", (0.75, 0.014, 0.95)),
     ("knowledge_holdout_fresh.yml", (0.75, 0.017, 0.94)),
     ("knowledge_holdout.yml", (0.83, 0.023, 0.93)),
 ])
@@ -811,6 +812,32 @@ def test_filler_words_do_not_count_against_coverage(kb):
         assert kb.coverage(chatty)[index] == pytest.approx(kb.coverage(plain)[index])
     assert kb.coverage("spup itu apa gajah")[index] < kb.coverage("spup itu apa")[index]
     assert {"sih", "bah", "the", "we"} <= kb.glossary.fillers
+
+
+def test_a_long_message_needs_less_coverage_the_longer_its_story():
+    needed = knowledge.coverage_needed
+    top = knowledge.ANSWER_COVERAGE
+    assert needed(top, 3) == needed(top, knowledge.LONG_MESSAGE_WORDS) == top
+    assert needed(top, knowledge.LONG_MESSAGE_WORDS + 5) == pytest.approx(
+        top - 5 * knowledge.COVERAGE_EASING)
+    assert needed(top, 200) == knowledge.LONG_MESSAGE_COVERAGE
+    assert needed(0.3, 40) == 0.3  # never more than the gate asks of a short message
+
+
+def test_a_question_told_with_its_story_is_answered_though_the_story_is_not_covered(kb):
+    """The story words of a long message ("gudang", "sawit", "kemarin") are not the question."""
+    question = "dokumen apa aja yg dibawa buat klaim jht karena resign"
+    story = ("selamat pagi min, sy baru berhenti kerja dari perusahaan sawit bulan kemarin, "
+             f"mau tanya {question}")
+    for text in (question, story):
+        match = kb.match(text)
+        assert match.answered and match.entry.id == "jht_documents_resignation", (text, match)
+    long_match = kb.match(story)
+    assert long_match.words > knowledge.LONG_MESSAGE_WORDS
+    assert long_match.coverage < knowledge.ANSWER_COVERAGE  # answered by the eased gate only
+    assert knowledge.coverage_needed(knowledge.ANSWER_COVERAGE, kb.message_words("sih gaji sy 4jt")) \
+        == knowledge.ANSWER_COVERAGE
+    assert kb.message_words("sih gaji sy 4jt") == 3
 
 
 def test_fillers_that_are_not_single_words_are_an_error_naming_the_file(tmp_path):
