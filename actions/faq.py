@@ -153,6 +153,13 @@ PAYMENT_PLACE = (r"indomaret|alfamart|alfamidi|minimarket|tokopedia|bukalapak|sh
                  r"linkaja|e-?wallet|kantor pos|pos indonesia|atm|m-?banking|mobile banking|"
                  r"(bayar\w*|pay|setor\w*)\W+(\w+\W+){0,3}(di ?mana|di ?mane|where|lewat|via)|"
                  r"(di ?mana|di ?mane|where|tempat)\W+(\w+\W+){0,3}(bayar\w*|pay|setor\w*)")
+# The e-mail or phone number of an account is no longer reachable ("email lama udh mati", "my
+# old number is dead")
+LOST_CONTACT = (r"\b(e-?mail\w*|gmail|surel|nomor|no|hp|handphone|phone|number)\b\W+(\w+\W+){0,5}?"
+                r"(mati|hangus|hilang|ilang|lupa\w*|nonaktif|(ga|gak|tdk|tidak|ndak|nggak) "
+                r"(aktif|bisa|bs|bise)|dead|closed|lost|deleted|inactive|no longer|not active)\b|"
+                r"\b(can'?t|cannot|could ?n'?t|no longer) (open|access|use|get into)\b\W+(\w+\W+)"
+                r"{0,3}?(e-?mail|gmail|number|phone)\b")
 # Whether an amount will change: today's amounts do not say ("santunan jkm naik ga tahun depan?")
 NEXT_YEAR = r"tahun depan|thn depan|taun depan|next year|increase\w*|go up|goes up|(akan|bakal|mau) naik"
 BEYOND_THE_INTENT_ANSWER = {
@@ -179,8 +186,9 @@ BEYOND_THE_INTENT_ANSWER = {
     # ojol ikut BPU, kalau kecelakaan manfaatnya sama?": the BPU fee says nothing of the
     # benefits (entries do; a fresh-user trial, 2026-12-07)
     "ask_membership_check": (re.compile(r"\b(" + WAGE_REPLACEMENT + r")\b", re.IGNORECASE), "jkk"),
-    "ask_jmo_password": (re.compile(r"\b(blokir\w*|keblokir|terblokir|diblokir|blocked|locked)\b",
-                                    re.IGNORECASE), "jmo"),
+    # "lupa password jmo, email sy udh ga aktif": the reset sends its code to that e-mail
+    "ask_jmo_password": (re.compile(r"\b(blokir\w*|keblokir|terblokir|diblokir|blocked|locked)\b|"
+                                    + LOST_CONTACT, re.IGNORECASE | re.DOTALL), "jmo"),
     "ask_migrant_worker": (re.compile(r"\b(wajib|diwajibkan|harus|mandatory|compulsory|required|"
                                       r"obliged|must)\b", re.IGNORECASE), "pmi"),
     "ask_coverage": (re.compile(r"\b(iuran\w*|contributions?|premi\w*|premiums?|tarif\w*|fees?)\b",

@@ -594,13 +594,14 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
-    # of docs/knowledge.md; fresh4 was written blind and first measured on the long-message gate
-    # that had been chosen without it
-    ("knowledge_holdout_fresh4.yml", (0.71, 0.026, 0.90)),
-    ("knowledge_holdout_fresh3.yml", (0.73, 0.018, 0.93)),
-    ("knowledge_holdout_fresh2.yml", (0.75, 0.014, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.75, 0.017, 0.94)),
-    ("knowledge_holdout.yml", (0.83, 0.023, 0.93)),
+    # of docs/knowledge.md; fresh5 was written blind and only its figures were looked at (it
+    # measured the examples written from fresh4's errors)
+    ("knowledge_holdout_fresh5.yml", (0.77, 0.020, 0.91)),
+    ("knowledge_holdout_fresh4.yml", (0.74, 0.020, 0.93)),
+    ("knowledge_holdout_fresh3.yml", (0.74, 0.014, 0.93)),
+    ("knowledge_holdout_fresh2.yml", (0.77, 0.014, 0.95)),
+    ("knowledge_holdout_fresh.yml", (0.77, 0.020, 0.92)),
+    ("knowledge_holdout.yml", (0.84, 0.021, 0.94)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
@@ -1861,3 +1862,20 @@ def test_a_partial_withdrawal_question_keeps_its_answer(message):
     messages, _ = run_action(ActionAnswer(), message, intent="ask_jht_partial")
     text = "\n".join(m.get("text") or "" for m in messages)
     assert "belum punya jawabannya" not in text, text
+
+
+def test_a_password_reset_when_the_accounts_email_is_gone_gets_the_honest_reply(kb):
+    """From a fresh-user trial (2026-12-07): the reset sends its code to the registered e-mail,
+    so it does not answer someone whose e-mail is closed (the FAQ does not say what to do)."""
+    from actions.answers import ActionAnswer
+
+    words, _ = faq.BEYOND_THE_INTENT_ANSWER["ask_jmo_password"]
+    assert words.search("lupa password jmo, email sy udh ga aktif")
+    assert words.search("the phone number on my account is dead")
+    assert not words.search("lupa password jmo, kode ga masuk ke email")
+    message = "forgot my JMO password and I can't open my old email anymore"
+    messages, _ = run_action(ActionAnswer(), message, intent="ask_jmo_password")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    reset = kb.by_id["ech_jmo_forgot_password"]
+    assert "do not have the answer" in text, text
+    assert not text.startswith(render_in(reset, "en")[:60]), text
