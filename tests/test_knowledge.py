@@ -594,14 +594,15 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
-    # of docs/knowledge.md; fresh5 was written blind and only its figures were looked at (it
-    # measured the examples written from fresh4's errors)
-    ("knowledge_holdout_fresh5.yml", (0.77, 0.020, 0.91)),
-    ("knowledge_holdout_fresh4.yml", (0.74, 0.020, 0.93)),
-    ("knowledge_holdout_fresh3.yml", (0.74, 0.014, 0.93)),
-    ("knowledge_holdout_fresh2.yml", (0.77, 0.014, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.77, 0.020, 0.92)),
-    ("knowledge_holdout.yml", (0.84, 0.021, 0.94)),
+    # of docs/knowledge.md; fresh6 was written blind and only its figures were looked at (it
+    # measured the examples written from the errors of the five sets before it)
+    ("knowledge_holdout_fresh6.yml", (0.79, 0.031, 0.93)),
+    ("knowledge_holdout_fresh5.yml", (0.79, 0.020, 0.90)),
+    ("knowledge_holdout_fresh4.yml", (0.77, 0.020, 0.93)),
+    ("knowledge_holdout_fresh3.yml", (0.77, 0.014, 0.93)),
+    ("knowledge_holdout_fresh2.yml", (0.83, 0.014, 0.95)),
+    ("knowledge_holdout_fresh.yml", (0.80, 0.020, 0.92)),
+    ("knowledge_holdout.yml", (0.86, 0.025, 0.92)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
@@ -647,7 +648,7 @@ def follow_up_figures(kb):
         right += bool(expected) and got in expected
         wrong += got is not None and got not in expected
         honest += not expected and got is None
-        repeated += got == last.id
+        repeated += got == last.id and got not in (expected or [])
     return right, wrong, honest, repeated
 
 
