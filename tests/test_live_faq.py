@@ -476,10 +476,10 @@ FOLLOW_UPS = [
     ("death benefit, then its documents", [
         ("klo peserta meninggal keluarganya dapet brp", ["48 kali upah", "Rp42 juta"],
          ["ask_death_benefit"]),
-        # the JKM claim documents are an entry, but not the only documents on JKM: the honest
-        # reply on JKM with that entry as the first "did you mean ...?" button (test_knowledge)
-        ("dokumennya apa aja?", ["Jaminan Kematian (JKM) saya belum punya jawabannya", "175"],
-         ["ask_death_benefit"])]),
+        # the JKM claim documents, read with the question before (with fewer examples it was
+        # the honest reply on JKM with that entry as the first button; test_knowledge allows
+        # both)
+        ("dokumennya apa aja?", ["klaim JKM", "surat kematian"], ["ask_death_benefit"])]),
     ("jht, then its requirements", [
         ("jht tu ape sebenarnya", ["Jaminan Hari Tua", "56 tahun"], ["ask_jht"]),
         ("syaratnya apa?", ["KTP", "bukti sudah berhenti bekerja"], ["ask_jht_documents"])]),
