@@ -52,6 +52,16 @@ KNOWLEDGE_FIRST_INTENTS = {
 # that would have replaced a right answer of the intent ("sy resign bulan lalu, kpn jht sy bs
 # dicairkan" -> the resignation documents, 0.55) stay out and those that answer better come in.
 PLACED_ANSWER_SCORE = 0.60
+# An entry of another topic than the intent's own answer (INTENT_TOPICS; an intent with no topic
+# counts as another, unless its answer holds for any topic, ANY_TOPIC_INTENTS) answers through the
+# gate alone: the intent's answer is then about something else ("akun sy keblokir" placed in the
+# membership check at a hospital; two fresh-user trials, 2026-12-07).
+# A message placed surely in where to get treated after an accident gets the entry when it is
+# this close to it ("klo tabrakan di jalan hrs urus jasa raharja dulu?": the entry on Jasa Raharja
+# at 0.77; same trials). Not for the other KNOWLEDGE_WHEN_UNSURE_INTENTS: the PLKK, JMO, BSU, JKK,
+# BPU and contact answers state more than their closest entries (13 live tests said so).
+CLOSE_ANSWER_INTENTS = {"ask_plkk_treatment"}
+CLOSE_ANSWER_SCORE = 0.70
 # Knowledge-first intents whose own answer only says which questions to ask ("for the benefits,
 # contributions or conditions of a migrant worker, ask one at a time"): a longer message placed
 # there is a question of its own ("I work in Sarawak as a PMI, if I get an accident there am I
@@ -950,16 +960,23 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         if match.answered:
             return ActionKnowledge(match.entry).answer(turn)
         return [SlotSet("topic", None)] + ActionNoExactAnswer(other_programme, match).answer(turn)
+    match = None  # the message alone, matched once when needed
+    if turn.intent in CLOSE_ANSWER_INTENTS and not unsure and not leaning \
+            and (knowledge.named_topic(turn.text) or not is_follow_up_length(turn.text)):
+        match = knowledge.match(turn.text)
+        if match.answered and match.score >= CLOSE_ANSWER_SCORE:
+            return ActionKnowledge(match.entry).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS and not unsure and not leaning and not asks_beyond:
         return None
-    match = None  # the message alone, matched once when needed
     # a short message that names no topic ("dokumennya apa aja?") is only read as a follow-up; a
     # longer one is a question of its own ("sy baru pindah kerja, kartu bpjs tk yg lama msh bisa
     # dipake ga?" went to the lost card at 0.5)
     if (turn.intent in KNOWLEDGE_FIRST_INTENTS or unsure) \
             and (knowledge.named_topic(turn.text) or not is_follow_up_length(turn.text)):
-        match = knowledge.match(turn.text)
-        if match.answered and match.score >= PLACED_ANSWER_SCORE:
+        match = match or knowledge.match(turn.text)
+        if match.answered and (match.score >= PLACED_ANSWER_SCORE
+                               or (match.entry.topic != INTENT_TOPICS.get(turn.intent)
+                                   and turn.intent not in ANY_TOPIC_INTENTS)):
             return ActionKnowledge(match.entry).answer(turn)
         if turn.intent in POINTER_INTENTS and not is_follow_up_length(turn.text) \
                 and not JOINING.search(turn.text):

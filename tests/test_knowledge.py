@@ -1880,3 +1880,40 @@ def test_a_password_reset_when_the_accounts_email_is_gone_gets_the_honest_reply(
     reset = kb.by_id["ech_jmo_forgot_password"]
     assert "do not have the answer" in text, text
     assert not text.startswith(render_in(reset, "en")[:60]), text
+
+
+@pytest.mark.parametrize("message, intent, expected", [
+    # an entry of another topic than the intent's answer, through the gate alone
+    ("and if my account got blocked after trying too many times?", "ask_membership_check",
+     "ech_jmo_blocked"),
+    ("udh 5 bulan ndak bayar iuran bpu, masih dapat jkk ke?", "ask_membership_check",
+     "jkk_bpu_arrears"),
+    # placed surely in where to get treated, but this close to an entry (CLOSE_ANSWER_SCORE)
+    ("klo tabrakan di jalan hrs urus jasa raharja dulu?", "ask_plkk_treatment",
+     "jkk_traffic_jasa_raharja"),
+])
+def test_an_entry_that_answers_what_the_intents_answer_is_not_about_replaces_it(
+        kb, message, intent, expected):
+    """From two fresh-user trials (2026-12-07): a blocked JMO account got the hospital's
+    membership check, a Jasa Raharja question the steps to get treated."""
+    from actions.answers import ActionAnswer
+    from actions.plkk import ActionPlkkTreatment
+
+    action = ActionPlkkTreatment() if intent == "ask_plkk_treatment" else ActionAnswer()
+    messages, _ = run_action(action, message, intent=intent)
+    text = "\n".join(m.get("text") or "" for m in messages)
+    entry = kb.by_id[expected]
+    assert text.startswith(render_in(entry, detect_language(message))[:60]), text
+
+
+def test_an_entry_of_another_topic_does_not_replace_an_answer_that_holds_for_any_topic(kb):
+    """Where to complain holds whatever the programme: the employer-arrears entry (another topic,
+    through the gate) does not replace it."""
+    from actions.answers import ActionAnswer
+
+    message = "perusahaan sy ga daftarin sy ke bpjs tk, mau lapor kemana"
+    match = kb.match(message)
+    assert match.answered and match.score < faq.PLACED_ANSWER_SCORE  # the case the rule is for
+    messages, _ = run_action(ActionAnswer(), message, intent="ask_complaint")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert not text.startswith(render_in(match.entry, "id")[:60]), text
