@@ -594,14 +594,15 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
-    # of docs/knowledge.md; fresh6 was written blind and only its figures were looked at (it
-    # measured the examples written from the errors of the five sets before it)
-    ("knowledge_holdout_fresh6.yml", (0.79, 0.031, 0.93)),
-    ("knowledge_holdout_fresh5.yml", (0.79, 0.020, 0.90)),
-    ("knowledge_holdout_fresh4.yml", (0.77, 0.020, 0.93)),
+    # of docs/knowledge.md; fresh7 was written blind and only its figures were looked at (it
+    # measured the third round of examples, written from the errors of fresh5 and fresh6)
+    ("knowledge_holdout_fresh7.yml", (0.79, 0.015, 0.95)),
+    ("knowledge_holdout_fresh6.yml", (0.81, 0.024, 0.95)),
+    ("knowledge_holdout_fresh5.yml", (0.83, 0.020, 0.90)),
+    ("knowledge_holdout_fresh4.yml", (0.78, 0.017, 0.93)),
     ("knowledge_holdout_fresh3.yml", (0.77, 0.014, 0.93)),
-    ("knowledge_holdout_fresh2.yml", (0.83, 0.014, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.80, 0.020, 0.92)),
+    ("knowledge_holdout_fresh2.yml", (0.84, 0.014, 0.95)),
+    ("knowledge_holdout_fresh.yml", (0.81, 0.017, 0.94)),
     ("knowledge_holdout.yml", (0.86, 0.025, 0.92)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
@@ -655,7 +656,7 @@ def follow_up_figures(kb):
 def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     right, wrong, honest, repeated = follow_up_figures(kb)
     assert repeated == 0
-    # floors at docs/knowledge.md's figures (38 follow-ups: 23 right, 2 wrong, 2 honest)
+    # floors at docs/knowledge.md's figures (38 follow-ups: 24 right, 2 wrong, 2 honest)
     assert right >= 23 and wrong <= 2 and honest >= 2, (right, wrong, honest)
 
 
