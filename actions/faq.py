@@ -277,6 +277,8 @@ PERCENT_QUESTION_WORDS = {"brp", "berapa", "berape", "brapa", "bp", "how", "many
 # "minimal brp thn?" after the partial withdrawal asks for the years of membership its answer
 # states (a fresh-user trial, 2026-12-07: it got "no minimum period" of a full claim)
 YEAR_WORDS = {"tahun", "thn", "taun", "years", "year"}
+# "brp bulan?" after the JKP cash benefit asks for the months its answer states
+MONTH_WORDS = {"bulan", "bln", "months", "month"}
 LIMIT_WORDS = {"minimal", "min", "minimum", "maksimal", "max", "maximum", "paling", "sedikit",
                "lama", "long", "at", "least", "most", "kepesertaan", "membership", "needed", "jd",
                "jadi", "peserta", "member"}
@@ -376,12 +378,14 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
 def asks_number_the_answer_states(knowledge: Knowledge, text: str, last: Entry) -> bool:
     """Whether the follow-up `text` only asks "how many percent?" (PERCENT_WORDS and
     PERCENT_QUESTION_WORDS) of the answer `last`, which states percentages; or "how many years?"
-    ("minimal brp thn?", YEAR_WORDS and LIMIT_WORDS too) of an answer that states years."""
+    ("minimal brp thn?", YEAR_WORDS and LIMIT_WORDS too) or months ("brp bulan?", MONTH_WORDS) of
+    an answer that states years or months."""
     words = set(re.findall(r"[a-z]+|%", text.lower()))
     if words & PERCENT_WORDS and words <= PERCENT_WORDS | PERCENT_QUESTION_WORDS:
         return any("%" in answer or ":percent}" in answer for answer in last.answer.values())
-    if words & YEAR_WORDS and words <= YEAR_WORDS | LIMIT_WORDS | PERCENT_QUESTION_WORDS:
-        return bool(re.search(r"(\d|_years\}|:years\}|years\})\s*tahun", last.answer["id"]))
+    for unit_words, unit in ((YEAR_WORDS, "tahun"), (MONTH_WORDS, "bulan")):
+        if words & unit_words and words <= unit_words | LIMIT_WORDS | PERCENT_QUESTION_WORDS:
+            return bool(re.search(r"(\d|years\}|months\})\s*" + unit, last.answer["id"]))
     return False
 
 

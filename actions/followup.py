@@ -122,9 +122,11 @@ ROUTERS.append(route_how_many)
 
 
 # Intent answers whose requirements a knowledge entry states ("syaratnya apa?" after the partial
-# JHT withdrawal: the documents of a partial claim, not those of a resignation).
+# JHT withdrawal: the documents of a partial claim, not those of a resignation; after the BPU fee
+# and sign-up: who may join as BPU, not the JMO sign-up steps, a fresh-user trial, 2026-12-07).
 REQUIREMENTS_ENTRY_BY_TOPIC = {"ask_jht_partial": "jht_documents_partial_claim",
-                               "ask_scholarship": "jkm_scholarship_documents"}
+                               "ask_scholarship": "jkm_scholarship_documents",
+                               "ask_bpu": "bpu_registration_requirements"}
 # A requirement asked as a number ("how many years member needed?", "minimal brp thn?"): the
 # amounts of the topic answer it, not its documents.
 COUNT_QUESTION = re.compile(r"\b(how (many|much|long)|berapa|brp|berape|brapa)\b", re.IGNORECASE)

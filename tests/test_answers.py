@@ -1073,7 +1073,8 @@ def test_a_message_without_latin_letters_is_not_understood_whatever_the_model_gu
 @pytest.mark.parametrize("topic, expected", [
     ("ask_jht_payout", "Berkas klaim JHT karena berhenti bekerja"),
     ("ask_jht", "Berkas klaim JHT karena berhenti bekerja"),
-    ("ask_bpu", "Cara daftar sendiri lewat aplikasi JMO"),
+    # who may join as BPU, an entry (a fresh-user trial, 2026-12-07: the JMO steps before)
+    ("ask_bpu", "Syarat utama mendaftar BPU pertama kali"),
     ("ask_death_benefit", "Syarat dan berkas untuk itu belum ada di data saya"),
     ("ask_jkk", "Syarat dan berkas untuk itu belum ada di data saya"),
 ])

@@ -668,6 +668,9 @@ def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     # the years of membership the partial withdrawal states (a fresh-user trial, 2026-12-07)
     ("jht bisa diambil sebagian ga?", "minimal brp thn?", True),
     ("berapa iuran jkk", "minimal brp thn?", False),  # its answer states no years
+    # the months the JKP cash benefit states (a fresh-user trial, 2026-12-07)
+    ("brp uang jkp kalau kena phk", "brp bulan?", True),
+    ("iuran jht brp persen", "brp bulan?", False),  # its answer states no months
 ])
 def test_how_many_percent_after_an_answer_that_states_percentages_gets_them_again(
         kb, before, text, percentages_repeated):
@@ -1918,3 +1921,14 @@ def test_an_entry_of_another_topic_does_not_replace_an_answer_that_holds_for_any
     messages, _ = run_action(ActionAnswer(), message, intent="ask_complaint")
     text = "\n".join(m.get("text") or "" for m in messages)
     assert not text.startswith(render_in(match.entry, "id")[:60]), text
+
+
+def test_requirements_after_the_bpu_answer_are_who_may_join_as_bpu(kb):
+    """From a fresh-user trial (2026-12-07): "syaratnye ape?" after the BPU sign-up got the JMO
+    sign-up steps; the requirements of joining as BPU are an entry."""
+    from actions.followup import ActionRequirements
+
+    text = follow_up_text(ActionRequirements(), "ask_requirements",
+                          ["kamek jualan sayur di pasar, nak daftar bpjs tk sendiri bise ke?"],
+                          "syaratnye ape?", "ask_bpu")
+    assert text.startswith(render_in(kb.by_id["bpu_registration_requirements"], "id")[:60]), text
