@@ -1932,3 +1932,18 @@ def test_requirements_after_the_bpu_answer_are_who_may_join_as_bpu(kb):
                           ["kamek jualan sayur di pasar, nak daftar bpjs tk sendiri bise ke?"],
                           "syaratnye ape?", "ask_bpu")
     assert text.startswith(render_in(kb.by_id["bpu_registration_requirements"], "id")[:60]), text
+
+
+@pytest.mark.parametrize("follow_up, per_worker", [
+    ("how much is it?", True), ("dapetnya brp?", True), ("total penerima di kalbar brp?", False)])
+def test_how_much_after_who_gets_bsu_is_what_a_worker_got(follow_up, per_worker):
+    """From a fresh-user trial (2026-12-07): "how much is it?" after who gets BSU got the Kalbar
+    totals; what one worker gets is in the rules' answer, the totals answer how many got it."""
+    from actions.followup import ActionHowMany
+
+    facts = get_facts()["bsu"]
+    text = follow_up_text(ActionHowMany(), "ask_how_many",
+                          ["gaji sy 2,8 jt, bisa dapat bsu ga?"], follow_up, "bsu")
+    recipients = f"{facts['kalbar_2022']['recipients']:,}"  # 218,132 in English, 218.132 in Indonesian
+    totals = recipients in text or recipients.replace(",", ".") in text
+    assert totals != per_worker, text
