@@ -279,6 +279,11 @@ PERCENT_QUESTION_WORDS = {"brp", "berapa", "berape", "brapa", "bp", "how", "many
 YEAR_WORDS = {"tahun", "thn", "taun", "years", "year"}
 # "brp bulan?" after the JKP cash benefit asks for the months its answer states
 MONTH_WORDS = {"bulan", "bln", "months", "month"}
+# "how long do I need to wait?" after a blocked JMO account asks for the wait its answer states
+# (in hours or days): the words of such a question
+WAIT_WORDS = {"wait", "waiting", "tunggu", "nunggu", "nunggunya", "menunggu", "tunggunya"}
+WAITER_WORDS = {"i", "we", "do", "need", "to", "have", "must", "should", "sy", "saya", "aku",
+                "kamek", "harus", "hrs", "perlu", "mesti"}
 LIMIT_WORDS = {"minimal", "min", "minimum", "maksimal", "max", "maximum", "paling", "sedikit",
                "lama", "long", "at", "least", "most", "kepesertaan", "membership", "needed", "jd",
                "jadi", "peserta", "member"}
@@ -379,13 +384,16 @@ def asks_number_the_answer_states(knowledge: Knowledge, text: str, last: Entry) 
     """Whether the follow-up `text` only asks "how many percent?" (PERCENT_WORDS and
     PERCENT_QUESTION_WORDS) of the answer `last`, which states percentages; or "how many years?"
     ("minimal brp thn?", YEAR_WORDS and LIMIT_WORDS too) or months ("brp bulan?", MONTH_WORDS) of
-    an answer that states years or months."""
+    an answer that states years or months; or how long to wait ("brp lama nunggunya?",
+    WAIT_WORDS) of an answer that states hours or days."""
     words = set(re.findall(r"[a-z]+|%", text.lower()))
     if words & PERCENT_WORDS and words <= PERCENT_WORDS | PERCENT_QUESTION_WORDS:
         return any("%" in answer or ":percent}" in answer for answer in last.answer.values())
     for unit_words, unit in ((YEAR_WORDS, "tahun"), (MONTH_WORDS, "bulan")):
         if words & unit_words and words <= unit_words | LIMIT_WORDS | PERCENT_QUESTION_WORDS:
             return bool(re.search(r"(\d|years\}|months\})\s*" + unit, last.answer["id"]))
+    if words & WAIT_WORDS and words <= WAIT_WORDS | WAITER_WORDS | LIMIT_WORDS | PERCENT_QUESTION_WORDS:
+        return bool(re.search(r"(\d|\})\s*(jam|hari|minggu)\b", last.answer["id"]))
     return False
 
 

@@ -1947,3 +1947,18 @@ def test_how_much_after_who_gets_bsu_is_what_a_worker_got(follow_up, per_worker)
     recipients = f"{facts['kalbar_2022']['recipients']:,}"  # 218,132 in English, 218.132 in Indonesian
     totals = recipients in text or recipients.replace(",", ".") in text
     assert totals != per_worker, text
+
+
+@pytest.mark.parametrize("before, text, repeated", [
+    ("akun jmo sy keblokir", "brp lama nunggunya?", True),
+    ("and if my account got blocked after trying too many times?", "how long do I have to wait?",
+     True),
+    ("berapa iuran jkk", "how long do I have to wait?", False),  # its answer states no wait
+])
+def test_how_long_to_wait_after_an_answer_that_states_the_wait_gets_it_again(kb, before, text,
+                                                                            repeated):
+    """From a fresh-user trial (2026-12-07): "how long i need to wait?" after the blocked JMO
+    account (wait 2 hours) was not understood."""
+    last = kb.match(before).entry
+    match = faq.match_follow_up(kb, before, text, last)
+    assert (match.answered and match.entry.id == last.id) == repeated, match.entry.id
