@@ -73,7 +73,8 @@ class ActionHowMany(BotAction):
         # 2026-12-07: the scholarship's amounts again): the entry with the question before
         if not DURATION.search(turn.text) and amounts_answer(turn, topic):
             return []
-        if topic == "bsu" and AMOUNT_PER_WORKER.search(turn.text):
+        if topic == "bsu" and AMOUNT_PER_WORKER.search(turn.text) \
+                and not PEOPLE_COUNTED.search(turn.text):
             # "how much is it?" after who gets BSU: what a worker got, not the Kalbar totals (a
             # fresh-user trial, 2026-12-07)
             return ActionBsuRules().respond(turn)
@@ -94,6 +95,9 @@ class ActionHowMany(BotAction):
 # What one worker gets asked ("how much is it?", "dapetnya brp?"), not how many got it
 AMOUNT_PER_WORKER = re.compile(r"\b(how much|nominal\w*|besaran\w*|besarnya|dapat\w*|dapet\w*|dpt|"
                                r"uang\w*|duit\w*|amount|get|receive|terima)\b", re.IGNORECASE)
+# ... unless it counts the people who got it ("brp orang yg dapat bsu di kalbar?")
+PEOPLE_COUNTED = re.compile(r"\b(orang|org|pekerja|penerima|people|workers|recipients|total|"
+                            r"jumlah|many)\b", re.IGNORECASE)
 # A duration asked ("brp lama?", "how long?"), not an amount
 DURATION = re.compile(r"\b(lama|lame|long|berapa hari|brp hari|how many days)\b", re.IGNORECASE)
 # Question words that ask where, when, who or how, never "how many?" ("bayarnye dimane?" after

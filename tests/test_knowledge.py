@@ -1936,7 +1936,8 @@ def test_requirements_after_the_bpu_answer_are_who_may_join_as_bpu(kb):
 
 
 @pytest.mark.parametrize("follow_up, per_worker", [
-    ("how much is it?", True), ("dapetnya brp?", True), ("total penerima di kalbar brp?", False)])
+    ("how much is it?", True), ("dapetnya brp?", True), ("total penerima di kalbar brp?", False),
+    ("brp orang yg dapat di kalbar?", False)])
 def test_how_much_after_who_gets_bsu_is_what_a_worker_got(follow_up, per_worker):
     """From a fresh-user trial (2026-12-07): "how much is it?" after who gets BSU got the Kalbar
     totals; what one worker gets is in the rules' answer, the totals answer how many got it."""
@@ -1948,6 +1949,10 @@ def test_how_much_after_who_gets_bsu_is_what_a_worker_got(follow_up, per_worker)
     recipients = f"{facts['kalbar_2022']['recipients']:,}"  # 218,132 in English, 218.132 in Indonesian
     totals = recipients in text or recipients.replace(",", ".") in text
     assert totals != per_worker, text
+    if per_worker:  # the latest year's amount per worker, not an empty or other reply
+        latest = max((y for y in get_facts()["bsu_years"] if y["held"]), key=lambda y: y["year"])
+        amount = f"{latest['amount_rupiah']:,}"
+        assert amount in text or amount.replace(",", ".") in text, text
 
 
 @pytest.mark.parametrize("before, text, repeated", [
