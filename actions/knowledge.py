@@ -41,18 +41,21 @@ measures:
   mapped from -1..1 to 0..1;
 
 plus TOPIC_BONUS for the entries of a programme the message names by keyword (taken from the
-other programmes'). The best entry is the answer only when its score reaches ANSWER_SCORE, leads
-the next entry by ANSWER_MARGIN and it covers ANSWER_COVERAGE of the message (less of a long
-message that tells its situation first, `coverage_needed`): a question that
-asks for more than an entry says ("imbal hasil JHT tahun 2024 persisnya?") gets no answer; nor
-does one about a year after the entry's facts that the entry does not name ("bsu 2026?",
-`future_years`). The weights and the gate are measured on held-out messages (tests/knowledge_holdout.yml) and by
-cross-validation (scripts/evaluate_knowledge.py --sweep). Below the gate, a topic named by a topic
-keyword, or that the three closest entries share with a score of at least TOPIC_SCORE, gets the
+other programmes'). The best entry is the answer only when the probability that it answers the
+message (`answer_confidence_of`, a logistic model of its score, coverage, classifier value, lead
+over the next entry, the closest no-answer question's score and the message's length, fitted on
+the development held-out sets) reaches ANSWER_CONFIDENCE: a question that asks for more than an
+entry says ("imbal hasil JHT tahun 2024 persisnya?") gets no answer; nor does one about a year
+after the entry's facts that the entry does not name ("bsu 2026?", `future_years`), nor one
+closest to a question no entry answers. The weights are measured on held-out messages
+(tests/knowledge_holdout*.yml, scripts/evaluate_knowledge.py --fit-gate and --sweep) and by
+cross-validation. Below the gate, a topic named by a topic keyword, or that the three closest
+entries share with a score of at least TOPIC_SCORE, gets the
 honest "no answer to that exact question" reply.
 """
 
 import logging
+import math
 import os
 import re
 import string
@@ -89,24 +92,34 @@ LANGUAGES = ("id", "en")  # the order of the centroids too
 SIMILARITY_WEIGHT = 0.50
 COVERAGE_WEIGHT = 0.25
 CLASSIFIER_WEIGHT = 0.25
-# the gate: the best entry is the answer when its score reaches ANSWER_SCORE, leads the next
-# entry's by ANSWER_MARGIN and it covers ANSWER_COVERAGE of the message's words (a message that
-# asks for more than the entry says, "pensiun JP tahun 2026 naik?", is left unanswered). On
-# tests/knowledge_holdout.yml: right entry on 0.70 of the answerable, a wrong one on 1.5% of all
-# messages, no answer on 0.96 of the unanswerable; ANSWER_COVERAGE 0.725 would give 0.76, 2.0%
-# and 0.95 (wrong answers come first: the safer one)
-ANSWER_SCORE = 0.475
-ANSWER_MARGIN = 0.06
-ANSWER_COVERAGE = 0.775
-# a long message tells the situation around its question ("sy kerja 8 thn di pabrik semen bagian
-# pengantongan, berhenti 2 thn lalu, skrg dokter bilang paru2 sy rusak..."): its story words are
-# not the question, so a message of more than LONG_MESSAGE_WORDS words (filler words out, the
-# glossary's not counted) needs COVERAGE_EASING less coverage for each word more, down to
-# LONG_MESSAGE_COVERAGE (`coverage_needed`). On the four held-out sets (2026-12-07): right 0.85 /
-# 0.77 / 0.70 / 0.74 -> 0.85 / 0.78 / 0.77 / 0.75, wrong and honest within one message
-LONG_MESSAGE_WORDS = 14
-COVERAGE_EASING = 0.02
-LONG_MESSAGE_COVERAGE = 0.50
+# the gate: the best entry is the answer when the probability that it answers the message reaches
+# ANSWER_CONFIDENCE. That probability (`answer_confidence`) is a logistic model of six measures of
+# the match (GATE_MEASURES): the score times the coverage, the score, the classifier's value of
+# the entry, the lead over the next entry or no-answer question (capped at MARGIN_CAP), the score
+# of the closest no-answer question and the number of words (a long message that tells its
+# situation first needs less coverage). Its weights (GATE_WEIGHTS) are fitted on the development
+# held-out sets by `scripts/evaluate_knowledge.py --fit-gate`, which prints them; fit them again
+# after a large change of the entries. Left out of each set in turn (2026-12-07, 2,920 messages):
+# right entry on 0.873 of the answerable, a wrong one on 1.7 % of all messages, no answer on 0.963
+# of the unanswerable, where the former thresholds on score, margin and coverage gave 0.830, 1.7 %
+# and 0.943 (wrong answers come first: the threshold keeps them as rare as before).
+GATE_MEASURES = ("score_coverage", "score", "classifier", "margin", "no_answer", "log_words")
+GATE_WEIGHTS = {"intercept": -11.2507, "score_coverage": 11.1924, "score": 4.1203,
+                "classifier": -1.3945, "margin": 14.1756, "no_answer": -6.6118, "log_words": 2.846}
+ANSWER_CONFIDENCE = 0.82
+MARGIN_CAP = 0.10
+# A follow-up read with its topic's keyword ("syaratnya apa? jkp", faq.match_follow_up) or the
+# question before asked again of another programme is not a message the gate was fitted on: its
+# entry is the answer when its score reaches FOLLOW_UP_SCORE, leads the next by FOLLOW_UP_MARGIN
+# and covers FOLLOW_UP_COVERAGE of its words (the thresholds measured on the follow-ups of
+# tests/data/knowledge_follow_ups.yml, docs/knowledge.md)
+FOLLOW_UP_SCORE = 0.475
+FOLLOW_UP_MARGIN = 0.06
+FOLLOW_UP_COVERAGE = 0.775
+# a message counts as at least this many words in the gate: a short question ("iuran pmi brp?") is
+# as sure as a five-word one (counted as it is, the right answers of messages of up to four words
+# fell from 0.87 to 0.83; floored, 0.86)
+GATE_MIN_WORDS = 5
 # a message of at most VAGUE_MAX_WORDS words that names no topic is answered only when one of its
 # words weighs SPECIFIC_WEIGHT or more in the coverage (used by about one entry in 20 or fewer;
 # Knowledge.vague): "kapan bisa cair" is not, "bp2mi tu apa" is
@@ -218,6 +231,10 @@ class Match:
     declined: bool = False
     # the message's own words, filler words left out (`message_words`)
     words: int = 0
+    # the gate's measures of the best entry (GATE_MEASURES) and the probability that it answers
+    # the message (`answer_confidence`, 0..1)
+    measures: Dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0
 
 
 # --- normalising text ---------------------------------------------------------------------------
@@ -707,22 +724,23 @@ class Knowledge:
         return self._confidence(self.normalise(text))
 
     def _score_vectors(self, text: str):
-        """(score, coverage) of every entry for `text`, in entry order."""
+        """(score, coverage, classifier value) of every entry for `text`, in entry order."""
         numpy = self._numpy
         words = self.normalise(text)
         coverage = self._coverage(words)
+        classifier = self._confidence(words)
         score = SIMILARITY_WEIGHT * self._similarity(words) + COVERAGE_WEIGHT * coverage \
-            + CLASSIFIER_WEIGHT * self._confidence(words)
+            + CLASSIFIER_WEIGHT * classifier
         named = list(self._named(words))
         if named:  # "iuran jkk": JKK entries up, the other programmes' entries down
             topics = self._topic_of
             score = score + TOPIC_BONUS * numpy.isin(topics, named) \
                 - TOPIC_BONUS * (numpy.isin(topics, PROGRAMME_TOPICS) & ~numpy.isin(topics, named))
-        return score, coverage
+        return score, coverage, classifier
 
     def scores(self, text: str) -> List[Tuple[Entry, float]]:
         """Every entry with its score for `text`, best first (see the module docstring)."""
-        score, _ = self._score_vectors(text)
+        score = self._score_vectors(text)[0]
         order = self._numpy.argsort(-score[:len(self.entries)], kind="stable")
         return [(self.entries[i], float(score[i])) for i in order]
 
@@ -751,11 +769,13 @@ class Knowledge:
         columns = [self._keys.get(word_key(word)) for word in words]
         return all(c is not None and self._key_weights[c] < SPECIFIC_WEIGHT for c in columns)
 
-    def match(self, text: str, answer_score: float = ANSWER_SCORE,
-              answer_margin: float = ANSWER_MARGIN, topic_score: float = TOPIC_SCORE,
-              answer_coverage: float = ANSWER_COVERAGE) -> Match:
-        """The entry that answers `text`, or the topic it is about (see the module docstring)."""
-        score_of, coverage_of = self._score_vectors(text)
+    def match(self, text: str, answer_confidence: float = ANSWER_CONFIDENCE,
+              topic_score: float = TOPIC_SCORE, follow_up: bool = False) -> Match:
+        """The entry that answers `text`, or the topic it is about (see the module docstring).
+        `answer_confidence` 0 lets every best entry stand that no rule rules out (a no-answer
+        question closest, a year after its facts, a vague message): the evaluation's open gate.
+        `follow_up`: `text` is a follow-up read with its topic (FOLLOW_UP_SCORE)."""
+        score_of, coverage_of, classifier_of = self._score_vectors(text)
         order = self._numpy.argsort(-score_of, kind="stable")[:RANKED + len(self.no_answer)]
         first = self._indexed[order[0]]
         real = [i for i in order if i < len(self.entries)][:RANKED]
@@ -770,8 +790,16 @@ class Knowledge:
             declined = False
         coverage = float(coverage_of[real[0]])
         words = self.message_words(text)
-        answered = not declined and score >= answer_score and score - runner_up >= answer_margin \
-            and coverage >= coverage_needed(answer_coverage, words) \
+        no_answer = float(score_of[len(self.entries):].max()) if self.no_answer else 0.0
+        measures = gate_measures(score, coverage, float(classifier_of[real[0]]),
+                                 score - runner_up, no_answer, words)
+        confidence = answer_confidence_of(measures)
+        if follow_up:
+            sure = score >= FOLLOW_UP_SCORE and score - runner_up >= FOLLOW_UP_MARGIN \
+                and coverage >= FOLLOW_UP_COVERAGE
+        else:
+            sure = confidence >= answer_confidence
+        answered = not declined and sure \
             and not future_years(text, best) \
             and not self.vague(text)
         # a topic by score only when the close entries agree on it ("what's the capital of
@@ -782,15 +810,28 @@ class Knowledge:
         agreed = score >= topic_score and all(entry.topic == best.topic for entry, _ in ranked[:3])
         unanswered = declined and first.topic == best.topic and score_of[order[0]] >= topic_score
         topic = self.named_topic(text) or (best.topic if agreed or unanswered else None)
-        return Match(best, score, runner_up, topic, answered, ranked, coverage, declined, words)
+        return Match(best, score, runner_up, topic, answered, ranked, coverage, declined, words,
+                     measures, confidence)
 
 
-def coverage_needed(answer_coverage: float, words: int) -> float:
-    """The coverage (0..1) the best entry needs of a message of `words` words (Match.words):
-    `answer_coverage`, less COVERAGE_EASING for each word beyond LONG_MESSAGE_WORDS, never below
-    LONG_MESSAGE_COVERAGE (nor above `answer_coverage`)."""
-    eased = answer_coverage - COVERAGE_EASING * max(0, words - LONG_MESSAGE_WORDS)
-    return min(answer_coverage, max(LONG_MESSAGE_COVERAGE, eased))
+def gate_measures(score: float, coverage: float, classifier: float, margin: float,
+                  no_answer: float, words: int) -> Dict[str, float]:
+    """The gate's measures of a match (GATE_MEASURES), from the best entry's score, coverage and
+    classifier value (0..1 each), its lead over the next entry or no-answer question, the score of
+    the closest no-answer question and the message's number of words (Match.words, counted as
+    GATE_MIN_WORDS at least)."""
+    return {"score_coverage": score * coverage, "score": score, "classifier": classifier,
+            "margin": min(margin, MARGIN_CAP), "no_answer": no_answer,
+            "log_words": math.log1p(max(words, GATE_MIN_WORDS))}
+
+
+def answer_confidence_of(measures: Dict[str, float],
+                         weights: Optional[Dict[str, float]] = None) -> float:
+    """The probability (0..1) that the best entry answers the message: the logistic function of
+    GATE_WEIGHTS (or `weights`) applied to `measures` (`gate_measures`)."""
+    weights = weights or GATE_WEIGHTS
+    logit = weights["intercept"] + sum(weights[name] * measures[name] for name in GATE_MEASURES)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
 
 
 def future_years(text: str, entry: Entry) -> List[int]:

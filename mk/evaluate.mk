@@ -11,6 +11,8 @@ evaluate: $(MODEL) evaluate-knowledge
 	$(PY) scripts/evaluate.py $(EVALUATE_FLAGS)
 
 evaluate-knowledge: $(VENV)/.installed
+	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh9.yml --no-cv
+	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh8.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh7.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh6.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh5.yml --no-cv
@@ -19,3 +21,4 @@ evaluate-knowledge: $(VENV)/.installed
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh2.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout.yml
+	$(PY) scripts/evaluate_knowledge.py --fit-gate

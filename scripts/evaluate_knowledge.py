@@ -19,6 +19,7 @@ Usage: .venv/bin/python scripts/evaluate_knowledge.py [--sweep] [--holdout FILE]
 """
 
 import argparse
+import dataclasses
 import json
 import random
 import sys
@@ -50,32 +51,26 @@ def expected_ids(entries: List[knowledge.Entry], rows: List[int]) -> set:
     return {e.id for e in entries if set(e.faq_rows) & set(rows)}
 
 
-GATE = ("answer_score", "answer_margin", "answer_coverage")
-# the gates --sweep tries (on the held-out messages and in cross-validation)
-SWEEP = [{"answer_score": round(score, 3), "answer_margin": round(margin, 2),
-          "answer_coverage": round(coverage, 3)}
-         for score in (0.4, 0.425, 0.45, 0.475, 0.5, 0.525, 0.55, 0.6)
-         for margin in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)
-         for coverage in (0.65, 0.7, 0.725, 0.75, 0.775, 0.8)]
-OPEN = {"answer_score": -1.0, "answer_margin": -1.0, "answer_coverage": -1.0}
+# the thresholds of the answer's confidence --sweep tries (on the held-out messages and in
+# cross-validation)
+SWEEP = [0.6, 0.65, 0.7, 0.75, 0.78, 0.8, 0.82, 0.84, 0.86, 0.88, 0.9]
+OPEN = 0.0  # every best entry that no rule rules out (Knowledge.match)
+# the development held-out sets the gate's weights are fitted on (--fit-gate); the later sets
+# (tests/knowledge_holdout_fresh8.yml) measure it
+GATE_SETS = ["knowledge_holdout", "knowledge_holdout_fresh", "knowledge_holdout_fresh2",
+             "knowledge_holdout_fresh3", "knowledge_holdout_fresh4", "knowledge_holdout_fresh5",
+             "knowledge_holdout_fresh6", "knowledge_holdout_fresh7"]
 
 
-def default_gate() -> Dict[str, float]:
-    """The gate of actions/knowledge.py."""
-    return {"answer_score": knowledge.ANSWER_SCORE, "answer_margin": knowledge.ANSWER_MARGIN,
-            "answer_coverage": knowledge.ANSWER_COVERAGE}
+def passes(match: knowledge.Match, gate: float) -> bool:
+    """Whether the match's entry stands as the answer at the confidence threshold `gate` (as
+    Knowledge.match does). The match was made with the OPEN gate: `answered` then holds the rules
+    that no threshold sets (a no-answer question closest, a year after the entry's facts, a vague
+    message)."""
+    return match.answered and match.confidence >= gate
 
 
-def passes(match: knowledge.Match, gate: Dict[str, float]) -> bool:
-    """Whether the gate lets the match's entry stand as the answer (as Knowledge.match does). The
-    match was made with the OPEN gate: `answered` then holds the rules that no threshold sets (a
-    year after the entry's facts, knowledge.future_years)."""
-    return match.answered and match.score >= gate["answer_score"] \
-        and match.score - match.runner_up >= gate["answer_margin"] \
-        and match.coverage >= knowledge.coverage_needed(gate["answer_coverage"], match.words)
-
-
-def judge(match: knowledge.Match, right: Optional[set], gate: Dict[str, float]) -> str:
+def judge(match: knowledge.Match, right: Optional[set], gate: float) -> str:
     """'right', 'wrong' or 'honest' for one message (`right` None: the message is unanswerable)."""
     if not passes(match, gate):
         return "honest"
@@ -88,10 +83,10 @@ def holdout_matches(kb: knowledge.Knowledge, holdout: Tuple[list, list]) -> List
     judged = [("answerable", item) for item in answerable] + \
         [("unanswerable", item) for item in unanswerable]
     return [(kind, item, expected_ids(kb.entries, item["rows"]) if kind == "answerable" else None,
-             kb.match(item["text"], **OPEN)) for kind, item in judged]
+             kb.match(item["text"], answer_confidence=OPEN)) for kind, item in judged]
 
 
-def holdout_figures(matches: List[tuple], gate: Dict[str, float]) -> Dict[str, Any]:
+def holdout_figures(matches: List[tuple], gate: float) -> Dict[str, Any]:
     """The held-out figures (overall and per language) and the messages judged wrong."""
     outcomes: Dict[str, Counter] = defaultdict(Counter)
     errors = []
@@ -103,7 +98,8 @@ def holdout_figures(matches: List[tuple], gate: Dict[str, float]) -> Dict[str, A
             errors.append({"text": item["text"], "kind": kind, "verdict": verdict,
                            "expected": sorted(right or []), "got": match.entry.id,
                            "score": round(match.score, 3), "runner_up": round(match.runner_up, 3),
-                           "coverage": round(match.coverage, 3)})
+                           "coverage": round(match.coverage, 3),
+                           "confidence": round(match.confidence, 3)})
     for kind, item, right, match in matches:
         if right:
             for group in ("all", detect_language(item["text"])):
@@ -131,7 +127,7 @@ def _without(kb: knowledge.Knowledge, examples: Dict[str, List[str]]) -> knowled
     return knowledge.Knowledge(entries, kb.topics, kb.glossary, kb.no_answer)
 
 
-def cross_validation(kb: knowledge.Knowledge, gates: List[Dict[str, float]],
+def cross_validation(kb: knowledge.Knowledge, gates: List[float],
                      seed: int = 2023) -> List[Dict[str, Any]]:
     """For each gate, over 5 folds: top-1 accuracy, right and wrong rates on the examples (each
     fold's examples matched against an index of the other folds), and the honest rate on the
@@ -150,7 +146,7 @@ def cross_validation(kb: knowledge.Knowledge, gates: List[Dict[str, float]],
                 train[entry.id].append(example)
         index = _without(kb, train)
         for entry, example in items[fold::FOLDS]:
-            match = index.match(example, **OPEN)
+            match = index.match(example, answer_confidence=OPEN)
             for gate, count in zip(gates, counts):
                 count["top1"] += match.entry.id == entry.id
                 count[judge(match, {entry.id}, gate)] += 1
@@ -160,27 +156,76 @@ def cross_validation(kb: knowledge.Knowledge, gates: List[Dict[str, float]],
         for entry in kb.entries:
             if entry.id in left_out:
                 for example in entry.examples:
-                    match = index.match(example, **OPEN)
+                    match = index.match(example, answer_confidence=OPEN)
                     for gate, count in zip(gates, counts):
                         count["unknown_honest"] += not passes(match, gate)
                         count["unknown"] += 1
-    return [{**gate, "top1": round(c["top1"] / c["n"], 3), "right": round(c["right"] / c["n"], 3),
+    return [{"answer_confidence": gate, "top1": round(c["top1"] / c["n"], 3), "right": round(c["right"] / c["n"], 3),
              "wrong": round(c["wrong"] / c["n"], 3),
              "honest_on_unknown": round(c["unknown_honest"] / c["unknown"], 3)}
             for gate, c in zip(gates, counts)]
 
 
+def gate_rows(kb: knowledge.Knowledge, names: List[str]) -> List[Tuple[str, List[float], bool]]:
+    """(set name, the gate's measures, whether the best entry answers it) of every message of the
+    held-out sets `names` (tests/<name>.yml)."""
+    rows = []
+    for name in names:
+        for kind, item, right, match in holdout_matches(
+                kb, load_holdout(PROJECT_ROOT / "tests" / f"{name}.yml")):
+            rows.append((name, [match.measures[m] for m in knowledge.GATE_MEASURES],
+                         bool(right and match.entry.id in right)))
+    return rows
+
+
+def fit_gate(rows: List[Tuple[str, List[float], bool]]) -> Dict[str, float]:
+    """GATE_WEIGHTS fitted on `rows` (`gate_rows`): a logistic regression (scikit-learn, L2, C=1)
+    on standardised measures, its weights given back for the raw measures."""
+    import numpy
+    from sklearn.linear_model import LogisticRegression
+
+    x = numpy.array([measures for _, measures, _ in rows], dtype=float)
+    y = numpy.array([answers for _, _, answers in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
+    coef = model.coef_[0] / scale
+    weights = {"intercept": float(model.intercept_[0] - coef @ mean)}
+    weights.update({name: float(c) for name, c in zip(knowledge.GATE_MEASURES, coef)})
+    return {name: round(value, 4) for name, value in weights.items()}
+
+
+def report_gate(kb: knowledge.Knowledge) -> None:
+    """Fits the gate on GATE_SETS and prints its weights, then each set's figures with weights
+    fitted on the other sets (left out in turn), at ANSWER_CONFIDENCE."""
+    rows = gate_rows(kb, GATE_SETS)
+    print("GATE_WEIGHTS =", json.dumps(fit_gate(rows)))
+    for name in GATE_SETS:
+        weights = fit_gate([row for row in rows if row[0] != name])
+        matches = holdout_matches(kb, load_holdout(PROJECT_ROOT / "tests" / f"{name}.yml"))
+        refitted = [(kind, item, right, dataclasses.replace(
+            match, confidence=knowledge.answer_confidence_of(match.measures, weights)))
+                    for kind, item, right, match in matches]
+        figures = holdout_figures(refitted, knowledge.ANSWER_CONFIDENCE)["figures"]["all"]
+        print(f"left out {name}: {json.dumps(figures)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sweep", action="store_true", help="sweep the gate's thresholds")
+    parser.add_argument("--sweep", action="store_true", help="sweep the confidence threshold")
+    parser.add_argument("--fit-gate", action="store_true",
+                        help="fit GATE_WEIGHTS on the development held-out sets and print them")
     parser.add_argument("--holdout", type=Path, default=HOLDOUT)
     parser.add_argument("--no-cv", action="store_true", help="skip cross-validation")
     args = parser.parse_args()
     kb = knowledge.load_knowledge(load_facts())
-    gate = default_gate()
+    if args.fit_gate:
+        report_gate(kb)
+        return 0
+    gate = knowledge.ANSWER_CONFIDENCE
     RESULTS.mkdir(parents=True, exist_ok=True)
     print(f"{len(kb.entries)} entries, {sum(len(e.examples) for e in kb.entries)} examples")
-    report: Dict[str, Any] = {"gate": gate}
+    report: Dict[str, Any] = {"answer_confidence": gate}
     if args.holdout.exists():
         matches = holdout_matches(kb, load_holdout(args.holdout))
         result = holdout_figures(matches, gate)
@@ -192,7 +237,7 @@ def main() -> int:
         if args.sweep:
             for g in SWEEP:
                 f = holdout_figures(matches, g)["figures"]["all"]
-                print(f"  holdout sweep {json.dumps(g)}: right {f['right_on_answerable']} wrong "
+                print(f"  holdout sweep {g}: right {f['right_on_answerable']} wrong "
                       f"{f['wrong_of_all']} honest {f['honest_on_unanswerable']}")
     if not args.no_cv:
         cv = cross_validation(kb, [gate] + (SWEEP if args.sweep else []))

@@ -8,6 +8,7 @@ The official FAQ is read from ../shared (tests may; the product never does)."""
 
 import csv
 import dataclasses
+import math
 import re
 import shutil
 import time
@@ -594,24 +595,26 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
-    # of docs/knowledge.md; fresh7 was written blind and only its figures were looked at (it
-    # measured the third round of examples, written from the missed messages of fresh5 and
-    # fresh6, which are development sets since)
-    ("knowledge_holdout_fresh7.yml", (0.79, 0.015, 0.95)),
-    ("knowledge_holdout_fresh6.yml", (0.81, 0.024, 0.95)),
-    ("knowledge_holdout_fresh5.yml", (0.83, 0.020, 0.90)),
-    ("knowledge_holdout_fresh4.yml", (0.78, 0.017, 0.93)),
-    ("knowledge_holdout_fresh3.yml", (0.77, 0.014, 0.93)),
-    ("knowledge_holdout_fresh2.yml", (0.84, 0.014, 0.95)),
-    ("knowledge_holdout_fresh.yml", (0.81, 0.017, 0.94)),
-    ("knowledge_holdout.yml", (0.86, 0.025, 0.92)),
+    # of docs/knowledge.md. The gate (knowledge.GATE_WEIGHTS) is fitted on the eight sets before
+    # fresh8, so their figures are in-sample; fresh8 and fresh9 were written blind and only their
+    # figures were looked at
+    ("knowledge_holdout_fresh9.yml", (0.79, 0.037, 0.86)),
+    ("knowledge_holdout_fresh8.yml", (0.83, 0.030, 0.92)),
+    ("knowledge_holdout_fresh7.yml", (0.82, 0.019, 0.97)),
+    ("knowledge_holdout_fresh6.yml", (0.87, 0.025, 0.95)),
+    ("knowledge_holdout_fresh5.yml", (0.87, 0.018, 0.92)),
+    ("knowledge_holdout_fresh4.yml", (0.83, 0.008, 0.99)),
+    ("knowledge_holdout_fresh3.yml", (0.85, 0.018, 0.95)),
+    ("knowledge_holdout_fresh2.yml", (0.89, 0.011, 0.99)),
+    ("knowledge_holdout_fresh.yml", (0.85, 0.029, 0.93)),
+    ("knowledge_holdout.yml", (0.90, 0.017, 0.96)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
 
     data = evaluate_knowledge.load_holdout(PROJECT / "tests" / holdout)
     matches = evaluate_knowledge.holdout_matches(kb, data)
-    figures = evaluate_knowledge.holdout_figures(matches, evaluate_knowledge.default_gate())["figures"]["all"]
+    figures = evaluate_knowledge.holdout_figures(matches, knowledge.ANSWER_CONFIDENCE)["figures"]["all"]
     right, wrong, honest = floors
     assert figures["right_on_answerable"] >= right, figures
     assert figures["wrong_of_all"] <= wrong, figures
@@ -821,14 +824,18 @@ def test_filler_words_do_not_count_against_coverage(kb):
     assert {"sih", "bah", "the", "we"} <= kb.glossary.fillers
 
 
-def test_a_long_message_needs_less_coverage_the_longer_its_story():
-    needed = knowledge.coverage_needed
-    top = knowledge.ANSWER_COVERAGE
-    assert needed(top, 3) == needed(top, knowledge.LONG_MESSAGE_WORDS) == top
-    assert needed(top, knowledge.LONG_MESSAGE_WORDS + 5) == pytest.approx(
-        top - 5 * knowledge.COVERAGE_EASING)
-    assert needed(top, 200) == knowledge.LONG_MESSAGE_COVERAGE
-    assert needed(0.3, 40) == 0.3  # never more than the gate asks of a short message
+def test_the_gate_is_a_logistic_model_of_its_measures():
+    measures = knowledge.gate_measures(0.6, 0.8, 0.6, 0.25, 0.3, 5)
+    assert measures["margin"] == knowledge.MARGIN_CAP and measures["score_coverage"] == pytest.approx(0.48)
+    weights = knowledge.GATE_WEIGHTS
+    logit = weights["intercept"] + sum(weights[m] * measures[m] for m in knowledge.GATE_MEASURES)
+    assert knowledge.answer_confidence_of(measures) == pytest.approx(1 / (1 + math.exp(-logit)))
+    # the story around a long message's question is not the question: as covered, it is surer
+    longer = knowledge.gate_measures(0.6, 0.8, 0.6, 0.25, 0.3, 25)
+    assert knowledge.answer_confidence_of(longer) > knowledge.answer_confidence_of(measures)
+    # close to a question no entry answers, it is less sure
+    doubtful = knowledge.gate_measures(0.6, 0.8, 0.6, 0.25, 0.55, 5)
+    assert knowledge.answer_confidence_of(doubtful) < knowledge.answer_confidence_of(measures)
 
 
 def test_a_question_told_with_its_story_is_answered_though_the_story_is_not_covered(kb):
@@ -840,10 +847,7 @@ def test_a_question_told_with_its_story_is_answered_though_the_story_is_not_cove
         match = kb.match(text)
         assert match.answered and match.entry.id == "jht_documents_resignation", (text, match)
     long_match = kb.match(story)
-    assert long_match.words > knowledge.LONG_MESSAGE_WORDS
-    assert long_match.coverage < knowledge.ANSWER_COVERAGE  # answered by the eased gate only
-    assert knowledge.coverage_needed(knowledge.ANSWER_COVERAGE, kb.message_words("sih gaji sy 4jt")) \
-        == knowledge.ANSWER_COVERAGE
+    assert long_match.coverage < kb.match(question).coverage  # its story is not covered
     assert kb.message_words("sih gaji sy 4jt") == 3
 
 
@@ -967,7 +971,7 @@ def test_a_programme_named_after_a_question_on_a_group_asks_within_the_group(
     before, text = "iuran bpu brp?", "plus jht brp?"
     last = kb.match(before).entry
     alone = kb.match(text)
-    assert last.topic == "bpu" and alone.answered and alone.entry.topic == "jht"
+    assert last.topic == "bpu" and alone.entry.topic == "jht"
     assert faq.asks_within_group(kb, before, text) == "bpu"
     assert not faq.answers_follow_up_alone(kb, alone, "bpu", text, before)
     topic = f"{faq.TOPIC_PREFIX}{last.id}" if knowledge_answer_before else "ask_bpu"
@@ -1673,7 +1677,11 @@ def test_an_unsure_intent_of_another_programme_than_the_one_named_gives_way(
                    and faq.render_answer(e, lang, get_facts())[:60] in unsure]
     assert ("JKM" in unsure and "175" in unsure) or jkm_entries, unsure
     sure = follow_up_reply(action(), intent, 0.9, "halo", text, None)
-    assert intent_fact in sure, sure
+    # placed surely: the intent's own answer, or a JKM entry that passes the gate (an entry of
+    # another topic than the intent's answer answers through the gate alone)
+    match = kb.match(text)
+    assert intent_fact in sure or (match.answered and match.entry.topic == "jkm" and sure.startswith(
+        faq.render_answer(match.entry, lang, get_facts())[:60])), sure
 
 
 @pytest.mark.parametrize("before, text, intent, topic", [
@@ -1911,11 +1919,14 @@ def test_an_entry_that_answers_what_the_intents_answer_is_not_about_replaces_it(
     assert text.startswith(render_in(entry, detect_language(message))[:60]), text
 
 
-def test_an_entry_of_another_topic_does_not_replace_an_answer_that_holds_for_any_topic(kb):
+def test_an_entry_of_another_topic_does_not_replace_an_answer_that_holds_for_any_topic(
+        kb, monkeypatch):
     """Where to complain holds whatever the programme: the employer-arrears entry (another topic,
-    through the gate) does not replace it."""
+    through the gate) does not replace it. (The gate is made a little more lenient here, so that
+    the entry passes it: the case the rule is for.)"""
     from actions.answers import ActionAnswer
 
+    monkeypatch.setitem(knowledge.GATE_WEIGHTS, "intercept", knowledge.GATE_WEIGHTS["intercept"] + 0.5)
     message = "perusahaan sy ga daftarin sy ke bpjs tk, mau lapor kemana"
     match = kb.match(message)
     assert match.answered and match.score < faq.PLACED_ANSWER_SCORE  # the case the rule is for
@@ -1968,3 +1979,17 @@ def test_how_long_to_wait_after_an_answer_that_states_the_wait_gets_it_again(kb,
     last = kb.match(before).entry
     match = faq.match_follow_up(kb, before, text, last)
     assert (match.answered and match.entry.id == last.id) == repeated, match.entry.id
+
+
+def test_a_far_entry_of_another_topic_does_not_replace_a_placed_intents_answer(kb):
+    """A far entry (under faq.OTHER_TOPIC_ANSWER_SCORE) whose words cover a short message passes
+    the gate; the membership check the model placed it in answers it better."""
+    from actions.answers import ActionAnswer
+
+    message = "rumah sakit bilang kepesertaan sy tdk aktif, jd bayar sendiri?"
+    match = kb.match(message)
+    assert match.answered and match.entry.topic == "jkk" \
+        and match.score < faq.OTHER_TOPIC_ANSWER_SCORE  # the case the rule is for
+    messages, _ = run_action(ActionAnswer(), message, intent="ask_membership_check")
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert not text.startswith(render_in(match.entry, "id")[:60]) and "Sumber" not in text, text
