@@ -595,19 +595,20 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
 
 @pytest.mark.parametrize("holdout, floors", [
     # (right on answerable, wrong of all messages, honest on unanswerable), just under the figures
-    # of docs/knowledge.md. The gate (knowledge.GATE_WEIGHTS) is fitted on the eight sets before
-    # fresh8, so their figures are in-sample; fresh8 and fresh9 were written blind and only their
-    # figures were looked at
-    ("knowledge_holdout_fresh9.yml", (0.79, 0.037, 0.86)),
-    ("knowledge_holdout_fresh8.yml", (0.83, 0.030, 0.92)),
-    ("knowledge_holdout_fresh7.yml", (0.82, 0.019, 0.97)),
-    ("knowledge_holdout_fresh6.yml", (0.87, 0.025, 0.95)),
-    ("knowledge_holdout_fresh5.yml", (0.87, 0.018, 0.92)),
-    ("knowledge_holdout_fresh4.yml", (0.83, 0.008, 0.99)),
-    ("knowledge_holdout_fresh3.yml", (0.85, 0.018, 0.95)),
-    ("knowledge_holdout_fresh2.yml", (0.89, 0.011, 0.99)),
-    ("knowledge_holdout_fresh.yml", (0.85, 0.029, 0.93)),
-    ("knowledge_holdout.yml", (0.90, 0.017, 0.96)),
+    # of docs/knowledge.md. The gate's weights (knowledge.GATE_WEIGHTS) are fitted on the sets
+    # up to fresh7, so their figures are in-sample; fresh8, fresh9 and fresh10 were written blind
+    # and only their figures were looked at (they chose the confidence threshold)
+    ("knowledge_holdout_fresh10.yml", (0.75, 0.041, 0.91)),
+    ("knowledge_holdout_fresh9.yml", (0.77, 0.031, 0.90)),
+    ("knowledge_holdout_fresh8.yml", (0.78, 0.019, 0.95)),
+    ("knowledge_holdout_fresh7.yml", (0.80, 0.013, 0.97)),
+    ("knowledge_holdout_fresh6.yml", (0.84, 0.020, 0.96)),
+    ("knowledge_holdout_fresh5.yml", (0.83, 0.016, 0.93)),
+    ("knowledge_holdout_fresh4.yml", (0.80, 0.012, 0.99)),
+    ("knowledge_holdout_fresh3.yml", (0.83, 0.013, 0.96)),
+    ("knowledge_holdout_fresh2.yml", (0.85, 0.012, 0.99)),
+    ("knowledge_holdout_fresh.yml", (0.84, 0.019, 0.95)),
+    ("knowledge_holdout.yml", (0.87, 0.016, 0.96)),
 ])
 def test_held_out_figures_stay_above_their_floors(kb, holdout, floors):
     from scripts import evaluate_knowledge
@@ -660,8 +661,8 @@ def follow_up_figures(kb):
 def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     right, wrong, honest, repeated = follow_up_figures(kb)
     assert repeated == 0
-    # floors at docs/knowledge.md's figures (38 follow-ups: 24 right, 2 wrong, 2 honest)
-    assert right >= 23 and wrong <= 2 and honest >= 2, (right, wrong, honest)
+    # floors at docs/knowledge.md's figures (38 follow-ups: 22 right, 2 wrong, 2 honest)
+    assert right >= 22 and wrong <= 2 and honest >= 2, (right, wrong, honest)
 
 
 @pytest.mark.parametrize("before, text, percentages_repeated", [
@@ -1981,11 +1982,13 @@ def test_how_long_to_wait_after_an_answer_that_states_the_wait_gets_it_again(kb,
     assert (match.answered and match.entry.id == last.id) == repeated, match.entry.id
 
 
-def test_a_far_entry_of_another_topic_does_not_replace_a_placed_intents_answer(kb):
-    """A far entry (under faq.OTHER_TOPIC_ANSWER_SCORE) whose words cover a short message passes
-    the gate; the membership check the model placed it in answers it better."""
+def test_a_far_entry_of_another_topic_does_not_replace_a_placed_intents_answer(kb, monkeypatch):
+    """A far entry (under faq.OTHER_TOPIC_ANSWER_SCORE) whose words cover a short message may pass
+    the gate (made a little more lenient here, so that it does); the membership check the model
+    placed it in answers it better."""
     from actions.answers import ActionAnswer
 
+    monkeypatch.setitem(knowledge.GATE_WEIGHTS, "intercept", knowledge.GATE_WEIGHTS["intercept"] + 0.5)
     message = "rumah sakit bilang kepesertaan sy tdk aktif, jd bayar sendiri?"
     match = kb.match(message)
     assert match.answered and match.entry.topic == "jkk" \
