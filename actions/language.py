@@ -20,6 +20,16 @@ ENGLISH_WORDS = {
     "would", "you", "your", "bye", "goodbye", "accident", "treatment", "eligible", "paid",
     "list", "show", "tell", "west", "features", "should", "want", "from", "they", "this", "that",
     "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's", "and", "for",
+    # content words of short English questions that Indonesian chat does not use ("jkm benefit
+    # amount", "bsu requirements", "bpu fee per month"; a fresh-user trial, 2026-12-07)
+    "amount", "benefit", "benefits", "requirement", "requirements", "fee", "fees",
+    "month", "monthly", "forgot", "cant", "can't", "failed", "keeps", "verification", "register",
+    "registration", "meaning", "still", "while", "already", "yet", "i", "i'm", "i'll", "u",
+    "withdraw", "scholarship", "pension", "death", "died", "balance", "salary", "company",
+    "employer", "money", "payment", "apply", "join", "kids", "children", "wife", "husband",
+    "documents", "without", "after", "before", "will", "have", "has", "been", "be", "or", "not",
+    "number", "lot", "helpful", "really", "wrong", "went", "something", "shows", "town", "now",
+    "right", "later", "gotta", "thx", "tysm", "hope", "doing", "well",
 }
 INDONESIAN_WORDS = {
     "ada", "aja", "apa", "apakah", "atau", "bagaimana", "bang", "bantuan", "bapak", "bayar",

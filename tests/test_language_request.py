@@ -110,3 +110,17 @@ def test_small_talk_between_is_not_the_answer_asked_for():
         {"event": "action", "name": "action_listen"}, request]
     texts, _ = run(ActionFallback(), Tracker.from_dict(state))
     assert texts[1] == english_direct[0]["text"], texts
+
+
+@pytest.mark.parametrize("text, lang", [
+    # short English questions of a fresh-user trial (2026-12-07) were answered in Indonesian
+    ("JKM amount?", "en"), ("bsu requirements", "en"), ("bpu fee every month", "en"),
+    ("forgot jmo pasword", "en"), ("scholarship for the kids?", "en"),
+    # Indonesian with the same programme words stays Indonesian
+    ("iuran bpu per bulan brp", "id"), ("syarat bsu apa aja", "id"), ("jumlah jkm brp", "id"),
+    ("lupa password jmo", "id"), ("lapakasik.bpjsketenagakerjaan.go.id beneran situs resmi?", "id"),
+])
+def test_a_short_english_question_is_answered_in_english(text, lang):
+    from actions.language import detect_language
+
+    assert detect_language(text) == lang
