@@ -594,8 +594,7 @@ def match_asked_again(knowledge: Knowledge, before: str, text: str, topic: str) 
     """The question `before` asked again of `topic` (`swap_programme`), matched: for a programme,
     as any question; for a group of participants (GROUP_TOPICS), among the group's entries only,
     answered when the closest reaches FOLLOW_UP_SCORE and leads the next by FOLLOW_UP_MARGIN (the
-    JHT
-    claim of a migrant worker is one of the PMI entries or none; or an entry of the programme
+    JHT claim of a migrant worker is one of the PMI entries or none; or an entry of the programme
     asked about before whose title names the group). Its `topic` is `topic`."""
     question = swap_programme(knowledge, before, text, topic)
     match = knowledge.match(question, follow_up=True)

@@ -235,7 +235,7 @@ class Match:
     # the message's own words, filler words left out (`message_words`)
     words: int = 0
     # the gate's measures of the best entry (GATE_MEASURES) and the probability that it answers
-    # the message (`answer_confidence`, 0..1)
+    # the message (`answer_confidence_of`, 0..1)
     measures: Dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
 

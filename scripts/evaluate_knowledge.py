@@ -11,11 +11,12 @@ Two measures, printed and written to results/knowledge/:
   an index of the other folds; and each fifth of the entries left out of the index, its examples
   then questions without an answer that must get none).
 
-`--sweep` prints both for a grid of gates (score, margin, coverage): the gate of
-actions/knowledge.py is chosen on tests/knowledge_holdout.yml and the cross-validation, never on
-tests/knowledge_holdout_fresh.yml (kept for an independent figure).
+`--sweep` prints both for a range of thresholds of the gate's confidence. `--fit-gate` fits the
+gate's weights (knowledge.GATE_WEIGHTS, a logistic regression) on the development held-out sets
+(GATE_SETS), prints them, and prints each of those sets' figures with the weights fitted on the
+others; the later sets (fresh8 to fresh11) measure the gate.
 
-Usage: .venv/bin/python scripts/evaluate_knowledge.py [--sweep] [--holdout FILE]
+Usage: .venv/bin/python scripts/evaluate_knowledge.py [--sweep] [--fit-gate] [--holdout FILE]
 """
 
 import argparse
@@ -56,7 +57,7 @@ def expected_ids(entries: List[knowledge.Entry], rows: List[int]) -> set:
 SWEEP = [0.6, 0.65, 0.7, 0.75, 0.78, 0.8, 0.82, 0.84, 0.86, 0.88, 0.9]
 OPEN = 0.0  # every best entry that no rule rules out (Knowledge.match)
 # the development held-out sets the gate's weights are fitted on (--fit-gate); the later sets
-# (tests/knowledge_holdout_fresh8.yml) measure it
+# (tests/knowledge_holdout_fresh8.yml to fresh11) measure it
 GATE_SETS = ["knowledge_holdout", "knowledge_holdout_fresh", "knowledge_holdout_fresh2",
              "knowledge_holdout_fresh3", "knowledge_holdout_fresh4", "knowledge_holdout_fresh5",
              "knowledge_holdout_fresh6", "knowledge_holdout_fresh7"]
