@@ -760,7 +760,10 @@ def answer_unplaced(turn: Turn) -> Optional[List[EventType]]:
         answered = answer_follow_up_of_question(turn, found=found)
         if answered is not None:
             return answered
-    match = knowledge.match(turn.text)
+    # a follow-up read alone keeps the thresholds follow-ups are measured with (FOLLOW_UP_*): the
+    # gate is fitted on questions of their own ("kalo di jalan pulang kerja gmn?" after what a work
+    # accident is)
+    match = knowledge.match(turn.text, follow_up=follow_up is not None)
     if answers_follow_up_alone(knowledge, match, last_topic, turn.text, before):
         return ActionKnowledge(match.entry).answer(turn)
     if follow_up is not None:

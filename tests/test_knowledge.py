@@ -649,7 +649,7 @@ def follow_up_figures(kb):
         last = kb.match(before).entry
         match = faq.match_follow_up(kb, before, text, last)
         if not match.answered:
-            alone = kb.match(text)
+            alone = kb.match(text, follow_up=True)
             match = alone if faq.answers_follow_up_alone(kb, alone, last.topic, text, before) \
                 else match
         got = match.entry.id if match.answered else None
@@ -663,8 +663,8 @@ def follow_up_figures(kb):
 def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     right, wrong, honest, repeated = follow_up_figures(kb)
     assert repeated == 0
-    # floors at docs/knowledge.md's figures (38 follow-ups: 22 right, 2 wrong, 2 honest)
-    assert right >= 22 and wrong <= 2 and honest >= 2, (right, wrong, honest)
+    # floors at docs/knowledge.md's figures (38 follow-ups: 23 right, 2 wrong, 2 honest)
+    assert right >= 23 and wrong <= 2 and honest >= 2, (right, wrong, honest)
 
 
 @pytest.mark.parametrize("before, text, percentages_repeated", [
