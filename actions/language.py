@@ -21,14 +21,16 @@ ENGLISH_WORDS = {
     "list", "show", "tell", "west", "features", "should", "want", "from", "they", "this", "that",
     "yes", "see", "hurt", "injured", "healthcare", "weather", "who's", "what's", "and", "for",
     # content words of short English questions that Indonesian chat does not use ("jkm benefit
-    # amount", "bsu requirements", "bpu fee per month"; a fresh-user trial, 2026-12-07)
+    # amount", "bsu requirements", "bpu fee per month"; a fresh-user trial, 2026-12-07); never a
+    # word of a Kalbar place name ("i" of "Desa Peniti Dalam I", "lot"), which would make a place
+    # reply English
     "amount", "benefit", "benefits", "requirement", "requirements", "fee", "fees",
     "month", "monthly", "forgot", "cant", "can't", "failed", "keeps", "verification", "register",
-    "registration", "meaning", "still", "while", "already", "yet", "i", "i'm", "i'll", "u",
+    "registration", "meaning", "still", "while", "already", "yet", "i'm", "i'll", "u",
     "withdraw", "scholarship", "pension", "death", "died", "balance", "salary", "company",
     "employer", "money", "payment", "apply", "join", "kids", "children", "wife", "husband",
     "documents", "without", "after", "before", "will", "have", "has", "been", "be", "or", "not",
-    "number", "lot", "helpful", "really", "wrong", "went", "something", "shows", "town", "now",
+    "number", "helpful", "really", "wrong", "went", "something", "shows", "town", "now",
     "right", "later", "gotta", "thx", "tysm", "hope", "doing", "well",
 }
 INDONESIAN_WORDS = {

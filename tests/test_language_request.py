@@ -124,3 +124,28 @@ def test_a_short_english_question_is_answered_in_english(text, lang):
     from actions.language import detect_language
 
     assert detect_language(text) == lang
+
+
+def test_no_word_of_a_kalbar_place_name_marks_english():
+    """A place named alone ("desa peniti dalam i kec segedong") keeps the Indonesian reply."""
+    import json
+    import re
+    from pathlib import Path
+
+    from actions.language import ENGLISH_WORDS
+
+    names = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("name", "nama") and isinstance(value, str):
+                    names.update(re.findall(r"[a-z']+", value.lower()))
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads((Path(__file__).resolve().parent.parent / "data" / "gazetteer"
+                     / "kalbar_wilayah.json").read_text(encoding="utf-8")))
+    assert len(names) > 1000 and not names & ENGLISH_WORDS, sorted(names & ENGLISH_WORDS)
