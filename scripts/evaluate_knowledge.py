@@ -167,16 +167,12 @@ def cross_validation(kb: knowledge.Knowledge, gates: List[float],
             for gate, c in zip(gates, counts)]
 
 
-def gate_rows(kb: knowledge.Knowledge, names: List[str]) -> List[Tuple[str, List[float], bool]]:
-    """(set name, the gate's measures, whether the best entry answers it) of every message of the
-    held-out sets `names` (tests/<name>.yml)."""
-    rows = []
-    for name in names:
-        for kind, item, right, match in holdout_matches(
-                kb, load_holdout(PROJECT_ROOT / "tests" / f"{name}.yml")):
-            rows.append((name, [match.measures[m] for m in knowledge.GATE_MEASURES],
-                         bool(right and match.entry.id in right)))
-    return rows
+def gate_rows(matches_by_set: Dict[str, List[tuple]]) -> List[Tuple[str, List[float], bool]]:
+    """(set name, the gate's measures, whether the best entry answers it) of every message of
+    `matches_by_set` ({set name: `holdout_matches`})."""
+    return [(name, [match.measures[m] for m in knowledge.GATE_MEASURES],
+             bool(right and match.entry.id in right))
+            for name, matches in matches_by_set.items() for _, _, right, match in matches]
 
 
 def fit_gate(rows: List[Tuple[str, List[float], bool]]) -> Dict[str, float]:
@@ -199,11 +195,12 @@ def fit_gate(rows: List[Tuple[str, List[float], bool]]) -> Dict[str, float]:
 def report_gate(kb: knowledge.Knowledge) -> None:
     """Fits the gate on GATE_SETS and prints its weights, then each set's figures with weights
     fitted on the other sets (left out in turn), at ANSWER_CONFIDENCE."""
-    rows = gate_rows(kb, GATE_SETS)
+    matches_by_set = {name: holdout_matches(kb, load_holdout(PROJECT_ROOT / "tests" / f"{name}.yml"))
+                      for name in GATE_SETS}
+    rows = gate_rows(matches_by_set)
     print("GATE_WEIGHTS =", json.dumps(fit_gate(rows)))
-    for name in GATE_SETS:
+    for name, matches in matches_by_set.items():
         weights = fit_gate([row for row in rows if row[0] != name])
-        matches = holdout_matches(kb, load_holdout(PROJECT_ROOT / "tests" / f"{name}.yml"))
         refitted = [(kind, item, right, dataclasses.replace(
             match, confidence=knowledge.answer_confidence_of(match.measures, weights)))
                     for kind, item, right, match in matches]

@@ -973,8 +973,8 @@ def test_a_programme_named_after_a_question_on_a_group_asks_within_the_group(
     the buttons."""
     before, text = "iuran bpu brp?", "plus jht brp?"
     last = kb.match(before).entry
-    alone = kb.match(text)
-    assert last.topic == "bpu" and alone.entry.topic == "jht"
+    alone = kb.match(text, follow_up=True)  # read alone as faq.answer_unplaced reads a follow-up
+    assert last.topic == "bpu" and alone.answered and alone.entry.topic == "jht"
     assert faq.asks_within_group(kb, before, text) == "bpu"
     assert not faq.answers_follow_up_alone(kb, alone, "bpu", text, before)
     topic = f"{faq.TOPIC_PREFIX}{last.id}" if knowledge_answer_before else "ask_bpu"
