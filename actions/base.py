@@ -123,6 +123,11 @@ class Turn:
 # intent maps to: the knowledge base (actions/faq.py) registers itself here.
 ROUTERS: List[Callable[["BotAction", "Turn"], Optional[List[EventType]]]] = []
 
+# Functions (turn, intent of the one question found inside the message, rasa_runtime/questions.py)
+# -> bool: whether the whole message has an answer of its own, so that this question is not
+# answered alone: the knowledge base (actions/faq.py) registers itself here.
+WHOLE_MESSAGE_ANSWERS: List[Callable[["Turn", str], bool]] = []
+
 # intent -> the action class that answers it (filled by BotAction subclasses' `intents`)
 ACTIONS_BY_INTENT: Dict[str, Type["BotAction"]] = {}
 # action name -> its class (the fallback actions answer no intent of their own)
@@ -185,6 +190,9 @@ class BotAction(Action):
         if asked:  # "and in English please?": the answer before again, in that language
             return await answer_again_in(turn, asked, domain)
         plan = question_plan(turn) if turn.questions else []
+        if len(plan) == 1 and any(answers(turn, plan[0][1]["intent"])
+                                  for answers in WHOLE_MESSAGE_ANSWERS):
+            plan = []  # "biaya rs kadung dibayar bpjs kesehatan. santunan tetap bisa diklaim?"
         if len(plan) > 1 or (plan and plan[0][0] is not type(self)):
             # several questions, or one question inside a message that as a whole is out of
             # scope or not understood (rasa_runtime/questions.py)

@@ -74,6 +74,17 @@ from actions.language import ENGLISH, detect_language
 logger = logging.getLogger(__name__)
 
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
+# The model's training examples (Rasa NLU YAML): an intent's own examples, against which an entry
+# is weighed before it replaces that intent's answer (Knowledge.nearer_to_intent)
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+# How much nearer (cosine) a message must be to an intent's example than to the entry's: the
+# intents' training data also holds questions that only an entry answers ("transport lewat sungai
+# pake speedboat diganti jkk gak" is an example of the JKK benefits), so a message merely as near
+# to both is the entry's. Read off end-to-end runs of three held-out sets of the knowledge base
+# (fresh8-10) and nine messages whose intent answer an entry had wrongly replaced: at 0.10 five of
+# the nine keep the intent's answer, and 9 of about 40 right entries are lost (docs/knowledge.md).
+NEARER_TO_INTENT_MARGIN = 0.10
+ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 TOPICS_FILE_NAME = "topics.yml"
 # English words and phrases with the Indonesian words the examples use ("contribution": "iuran"):
 # an English message is matched with its Indonesian words too
@@ -575,7 +586,8 @@ class Knowledge:
     SVM over the word keys of the examples."""
 
     def __init__(self, entries: List[Entry], topics: Dict[str, Topic],
-                 glossary: Optional[Glossary] = None, no_answer: Sequence[Entry] = ()) -> None:
+                 glossary: Optional[Glossary] = None, no_answer: Sequence[Entry] = (),
+                 intent_examples: Optional[Dict[str, Sequence[str]]] = None) -> None:
         import numpy
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -638,6 +650,11 @@ class Knowledge:
         self._key_weights = numpy.log((len(indexed) + 1) / (frequency + 1)) + 1
         self._unknown_weight = float(numpy.log(len(indexed) + 1) + 1)
         self._classifier = self._train_classifier(keyed, owner)
+        # each intent's training examples, vectorised as the entries' examples are
+        self._intent_examples = {
+            intent: normalize(hstack([v.transform([self.normalise(t) for t in texts])
+                                      for v in self._vectorizers]).tocsr()).tocsc()
+            for intent, texts in (intent_examples or {}).items() if texts}
         self._examples = self._examples.tocsc()
         self._topic_of = numpy.array([e.topic for e in indexed])
 
@@ -663,14 +680,36 @@ class Knowledge:
         weights[numpy.abs(weights) < 1e-6] = 0.0  # kept sparse: a tenth of them are not zero
         return OneText(vectorizer), csr_matrix(weights.T), intercepts  # features x entries
 
-    def _similarity(self, words: str):
+    def _vector(self, words: str):
+        """(columns, values) of the normalised message's TF-IDF vector over the word and
+        character n-grams side by side, normalised again (as the examples were)."""
         numpy = self._numpy
         parts = [v.vector(words) for v in self._query_vectorizers]
-        # the two parts side by side, normalised again (as the examples were)
         columns = numpy.concatenate([c for c, _ in parts])
         values = numpy.concatenate([v for _, v in parts])
         norm = numpy.sqrt(values @ values)
-        values = values / norm if norm else values
+        return columns, (values / norm if norm else values)
+
+    def nearer_to_intent(self, text: str, intent: Optional[str], entry: Entry) -> bool:
+        """Whether `text` is nearer, by NEARER_TO_INTENT_MARGIN, to one of the training examples
+        of the NLU intent `intent` than to every example of `entry` (cosine of the TF-IDF
+        vectors, 0..1): the intent's own
+        answer is then the one meant ("when can I withdraw my jht after I resign?" is an example
+        of the JHT payout intent's kind, not of the entry on the balance left after a partial
+        claim that the gate chose). False for an intent without examples."""
+        examples = self._intent_examples.get(intent or "")
+        if examples is None:
+            return False
+        numpy = self._numpy
+        columns, values = self._vector(self.normalise(text))
+        index = self._indexed.index(entry)
+        own = self._examples[:, columns][self._starts[index]:self._starts[index + 1]] @ values
+        return float(numpy.max(examples[:, columns] @ values)) \
+            > float(numpy.max(own, initial=0.0)) + NEARER_TO_INTENT_MARGIN
+
+    def _similarity(self, words: str):
+        numpy = self._numpy
+        columns, values = self._vector(words)
         # the columns of the message's n-grams only (the matrices are column-major)
         closest = numpy.maximum.reduceat(self._examples[:, columns] @ values, self._starts[:-1])
         centroid = numpy.maximum(*[c[:, columns] @ values for c in self._centroids])
@@ -851,7 +890,20 @@ def load_knowledge(facts: Dict[str, Any], directory: Optional[Path] = None) -> K
     directory = directory or knowledge_dir()
     topics = load_topics(directory)
     return Knowledge(load_entries(directory, facts, topics), topics, load_glossary(directory),
-                     load_no_answer(directory, topics))
+                     load_no_answer(directory, topics), load_intent_examples())
+
+
+def load_intent_examples(directory: Path = NLU_DIR) -> Dict[str, List[str]]:
+    """{intent: its training examples, entity markup removed} of the Rasa NLU files of
+    `directory` (lookup tables and synonyms left out); {} when there is no such folder."""
+    found: Dict[str, List[str]] = {}
+    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+        for item in (_read_yaml(path) or {}).get("nlu") or []:
+            if isinstance(item, dict) and item.get("intent") and item.get("examples"):
+                found.setdefault(item["intent"], []).extend(
+                    ENTITY_MARKUP.sub(r"\1", line[2:]).strip()
+                    for line in str(item["examples"]).splitlines() if line.startswith("- "))
+    return found
 
 
 _lock = threading.Lock()

@@ -11,12 +11,18 @@ Two measures, printed and written to results/knowledge/:
   an index of the other folds; and each fifth of the entries left out of the index, its examples
   then questions without an answer that must get none).
 
+`--end-to-end URL` sends each held-out message, in a conversation of its own, to a running bot
+(Rasa's REST webhook at URL) and judges the reply: the knowledge base is one of the ways the bot
+answers (an intent's own answer, the one question found in a longer message, follow-ups), so this
+is the figure a user meets. tests/test_live_faq.py holds floors for it.
+
 `--sweep` prints both for a range of thresholds of the gate's confidence. `--fit-gate` fits the
 gate's weights (knowledge.GATE_WEIGHTS, a logistic regression) on the development held-out sets
 (GATE_SETS), prints them, and prints each of those sets' figures with the weights fitted on the
 others; the later sets (fresh8 to fresh11) measure the gate.
 
 Usage: .venv/bin/python scripts/evaluate_knowledge.py [--sweep] [--fit-gate] [--holdout FILE]
+       [--end-to-end http://127.0.0.1:5005/webhooks/rest/webhook]
 """
 
 import argparse
@@ -32,7 +38,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions import knowledge  # noqa: E402
+from actions import knowledge, replies  # noqa: E402
 from actions.facts import PROJECT_ROOT, load_facts  # noqa: E402
 from actions.language import detect_language  # noqa: E402
 
@@ -208,6 +214,92 @@ def report_gate(kb: knowledge.Knowledge) -> None:
         print(f"left out {name}: {json.dumps(figures)}")
 
 
+# What the bot's reply is, end to end (`judge_reply`): the entry that answers (right), another
+# entry's answer (wrong), the honest reply on a topic, "I did not understand", or an answer of
+# the bot's own that is no entry's (an intent's answer: offices, the BSU by year, the fee...).
+REPLY_KINDS = ("right", "wrong", "honest", "not_understood", "intent")
+
+
+def _opening(text: str) -> str:
+    """A reply's first 50 characters, lower case, punctuation and spacing made plain."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())[:50]
+
+
+def answer_openings(kb: knowledge.Knowledge, facts: Dict[str, Any]) -> Dict[str, set]:
+    """{opening of an entry's answer in either language: the ids of the entries it opens}."""
+    openings: Dict[str, set] = defaultdict(set)
+    for entry in kb.entries:
+        for lang in knowledge.LANGUAGES:
+            openings[_opening(knowledge.render_answer(entry, lang, facts))].add(entry.id)
+    return openings
+
+
+def template_openings(name: str) -> List[str]:
+    """The fixed text a reply template starts with (up to its first placeholder), per language."""
+    return [_opening(text.split("{")[0]) for text in replies.templates()[name].values()]
+
+
+def judge_reply(texts: List[str], right: Optional[set], openings: Dict[str, set]) -> str:
+    """One of REPLY_KINDS for the bot's reply `texts` (its messages) to a held-out message
+    (`right`: the ids of the entries that answer it; None: unanswerable)."""
+    said = [_opening(text) for text in texts]
+    if any(o and t.startswith(o) for t in said for o in template_openings("knowledge_no_exact_answer")):
+        return "honest"
+    if any(o and t.startswith(o) for t in said for o in template_openings("fallback")):
+        return "not_understood"
+    given = {entry for t in said for entry in openings.get(t, ())}
+    if given:
+        return "right" if right and given & right else "wrong"
+    return "intent"
+
+
+def end_to_end(kb: knowledge.Knowledge, facts: Dict[str, Any], holdout: Tuple[list, list],
+               ask) -> Dict[str, Dict[str, Any]]:
+    """{'all'|'id'|'en': figures} of the bot's replies to the held-out messages; `ask`: message
+    -> the texts of the bot's reply (a new conversation each). Figures: the share of each of
+    REPLY_KINDS among answerable and among unanswerable messages, and a wrong entry given as the
+    answer as a share of all messages."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    openings = answer_openings(kb, facts)
+    answerable, unanswerable = holdout
+    items = [(item["text"], expected_ids(kb.entries, item["rows"])) for item in answerable] \
+        + [(item["text"], None) for item in unanswerable]
+    with ThreadPoolExecutor(4) as pool:
+        verdicts = list(pool.map(lambda item: judge_reply(ask(item[0]), item[1], openings), items))
+    counts: Dict[str, Dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (text, right), verdict in zip(items, verdicts):
+        for group in ("all", detect_language(text)):
+            counts[group]["answerable" if right is not None else "unanswerable"][verdict] += 1
+    figures = {}
+    for group, by_kind in counts.items():
+        row: Dict[str, Any] = {}
+        for kind in ("answerable", "unanswerable"):
+            total = sum(by_kind[kind].values())
+            row[kind] = total
+            for verdict in REPLY_KINDS:
+                row[f"{verdict}_on_{kind}"] = round(by_kind[kind][verdict] / total, 3) if total else None
+        row["wrong_of_all"] = round((by_kind["answerable"]["wrong"] + by_kind["unanswerable"]["wrong"])
+                                    / (row["answerable"] + row["unanswerable"]), 3)
+        figures[group] = row
+    return figures
+
+
+def rest_asker(url: str):
+    """message -> the texts of a running bot's reply through Rasa's REST webhook at `url`, each
+    message from a new sender."""
+    import uuid
+
+    import requests
+
+    def ask(message: str) -> List[str]:
+        response = requests.post(url, json={"sender": f"evaluate-{uuid.uuid4().hex}",
+                                            "message": message}, timeout=60)
+        response.raise_for_status()
+        return [m.get("text") or "" for m in response.json()]
+    return ask
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sweep", action="store_true", help="sweep the confidence threshold")
@@ -215,10 +307,18 @@ def main() -> int:
                         help="fit GATE_WEIGHTS on the development held-out sets and print them")
     parser.add_argument("--holdout", type=Path, default=HOLDOUT)
     parser.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+    parser.add_argument("--end-to-end", metavar="URL",
+                        help="judge a running bot's replies (Rasa's REST webhook URL) instead")
     args = parser.parse_args()
-    kb = knowledge.load_knowledge(load_facts())
+    facts = load_facts()
+    kb = knowledge.load_knowledge(facts)
     if args.fit_gate:
         report_gate(kb)
+        return 0
+    if args.end_to_end:
+        figures = end_to_end(kb, facts, load_holdout(args.holdout), rest_asker(args.end_to_end))
+        for group, row in figures.items():
+            print(f"end to end, {args.holdout.stem} [{group}]: {json.dumps(row)}")
         return 0
     gate = knowledge.ANSWER_CONFIDENCE
     RESULTS.mkdir(parents=True, exist_ok=True)
