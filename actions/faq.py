@@ -92,11 +92,13 @@ UNSURE_CONFIDENCE = 0.60
 # a message longer than a follow-up, however sure the model is: held-out questions of the
 # official FAQ that the model placed in these intents got the intent's general answer where the
 # gate had the entry that answers them (82 of 751 answerable messages of three held-out sets, end
-# to end, for 2 where the entry was wrong; docs/knowledge.md). Not BPJS Kesehatan (any entry is
-# about BPJS Ketenagakerjaan) nor the JMO face check, whose tips (light, an uncovered face, a
-# steady hand) are what a failing check needs; the closest entry only says whom to call.
+# to end, for 2 where the entry was wrong; docs/knowledge.md). Not the core topics' answers (what
+# PLKK is, the Kalbar figures, what BSU is: their follow-ups, such as a place after PLKK, are
+# theirs), BPJS Kesehatan (any entry is about BPJS Ketenagakerjaan) nor the JMO face check, whose
+# tips (light, an uncovered face, a steady hand) are what a failing check needs; the closest
+# entry only says whom to call.
 GATED_INTENTS = (KNOWLEDGE_FIRST_INTENTS | KNOWLEDGE_WHEN_UNSURE_INTENTS) \
-    - {"ask_bpjs_kesehatan", "ask_jmo_face"}
+    - {"ask_plkk_definition", "ask_coverage", "ask_bsu", "ask_bpjs_kesehatan", "ask_jmo_face"}
 # The knowledge topic an intent's own answer is about (the intents whose answer holds for any
 # topic, such as where to complain, have none). A short follow-up the model placed unsure in one
 # of KNOWLEDGE_WHEN_UNSURE_INTENTS that neither names that topic nor is closest to it, after a
@@ -965,9 +967,12 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     if migrant is not None:
         return migrant
     knowledge = get_knowledge()
-    if turn.intent in GATED_INTENTS and not is_follow_up_length(turn.text):
-        # a question of its own that the gate answers gets that entry, before the intent's own
-        # answer (the follow-ups below are read with what came before)
+    if turn.intent in GATED_INTENTS and (
+            not is_follow_up_length(turn.text)
+            or (turn.intent in KNOWLEDGE_FIRST_INTENTS and not answered_questions(turn))):
+        # a question of its own (longer than a follow-up, or the first of the conversation for an
+        # intent whose answer is general) that the gate answers gets that entry, before the
+        # intent's own answer (the follow-ups below are read with what came before)
         match = knowledge.match(turn.text)
         if answers_placed_message(knowledge, match, turn.text, turn.intent):
             return ActionKnowledge(match.entry).answer(turn)
