@@ -150,7 +150,7 @@ def test_rasa_image_serves_the_model_it_trains_with_the_deploy_endpoints():
 
 def test_actions_image_has_what_the_actions_read():
     copied = " ".join(instruction("Dockerfile.actions", "COPY"))
-    for needed in ("actions/", "data/facts.yml", "data/gazetteer/", "data/knowledge/"):
+    for needed in ("actions/", "data/facts.yml", "data/gazetteer/", "data/knowledge/", "data/nlu/"):
         assert needed in copied
 
 

@@ -2003,3 +2003,60 @@ def test_a_far_entry_of_another_topic_does_not_replace_a_placed_intents_answer(k
     messages, _ = run_action(ActionAnswer(), message, intent="ask_membership_check")
     text = "\n".join(m.get("text") or "" for m in messages)
     assert not text.startswith(render_in(match.entry, "id")[:60]) and "Sumber" not in text, text
+
+
+# --- an entry before a sure intent's answer (2026-12-07, evening) -----------------------------
+
+def test_intent_examples_are_read_from_the_nlu_data_without_entity_markup():
+    examples = knowledge.load_intent_examples()
+    domain = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(examples) == set(domain["intents"]) - {"nlu_fallback"}
+    texts = [text for found in examples.values() for text in found]
+    assert texts and not any(re.search(r"\]\(|\]\{", text) for text in texts)
+    assert knowledge.load_intent_examples(PROJECT / "no-such-folder") == {}
+
+
+def test_a_sure_intent_gives_way_to_the_entry_that_answers_the_question(kb):
+    """The model is sure of the BPU intent, whose answer is the lowest fee; the question is the
+    lowest income one may declare, which an entry answers (faq.GATED_INTENTS)."""
+    from actions.answers import ActionAnswer
+
+    message = "sy jual sayur keliling, penghasilan yg didaftarkan di bpu paling kecil brp?"
+    messages, slots = run_action(ActionAnswer(), message, intent="ask_bpu")  # at 0.99
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert text.startswith(render_in(kb.by_id["bpu_declared_income"], "id")[:60]), text
+    assert slots["topic"] == "kb:bpu_declared_income"
+
+
+def test_a_message_nearer_to_the_intents_own_examples_keeps_its_answer(kb):
+    """The gate answers with the entry on a sign-up code that does not arrive, but the message is
+    clearly nearer to an example of the phone-number intent, whose answer (change the number in
+    JMO) is the one meant (knowledge.NEARER_TO_INTENT_MARGIN)."""
+    from actions.answers import ActionAnswer
+
+    message = "no hp lama udh ga aktif, otp ga masuk"
+    match = kb.match(message)
+    assert match.answered and match.entry.id == "ech_jmo_registration_otp"  # the case
+    assert kb.nearer_to_intent(message, "ask_jmo_phone", match.entry)
+    assert not kb.nearer_to_intent(message, "ask_bpu", match.entry)
+    text = reply_text_of(ActionAnswer(), message, "ask_jmo_phone")
+    assert text.startswith(replies.templates()["answer.ask_jmo_phone"]["id"][:25]), text
+
+
+def test_a_not_understood_message_is_answered_whole_before_its_one_question(kb):
+    """The model did not place the message; the one question Rasa found in it (its last clause,
+    placed in the death benefit) is not what it asks: the entry that answers the whole message
+    does (base.WHOLE_MESSAGE_ANSWERS)."""
+    message = ("biaya rumah sakit waktu kecelakaan kerja udh terlanjur ditanggung bpjs kesehatan. "
+               "santunan dr bpjs tk masih bs diurus?")
+    messages, _ = run_action(ActionFallback(), message, intent="nlu_fallback", metadata={
+        "questions": [{"text": "santunan dr bpjs tk masih bs diurus", "intent": "ask_death_benefit",
+                       "entities": []}]})
+    text = "\n".join(m.get("text") or "" for m in messages)
+    entry = kb.by_id["jkk_treatment_paid_by_bpjs_kesehatan"]
+    assert text.startswith(render_in(entry, "id")[:60]), text
+
+
+def reply_text_of(action, message, intent):
+    messages, _ = run_action(action, message, intent=intent)
+    return "\n".join(m.get("text") or "" for m in messages)
