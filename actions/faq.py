@@ -6,9 +6,12 @@
   recognises gets the honest reply: no answer to that exact question, what the bot knows of the
   topic in short, where to ask (the call centre, e-mail, JMO, the nearest office) and the close
   entries as "did you mean ...?" buttons.
-- A message the model placed in an intent whose answer is general (KNOWLEDGE_FIRST_INTENTS) gets
-  the entry instead when one answers exactly that question (`route`, registered in
-  actions/base.ROUTERS).
+- A message the model placed in an intent whose answer is general (KNOWLEDGE_FIRST_INTENTS), or
+  a question of its own placed in most other intents that are not core topics (GATED_INTENTS),
+  gets the entry instead when one answers exactly that question (`route`, registered in
+  actions/base.ROUTERS; `answers_placed_message`). A message the model did not place, in which
+  Rasa found one question, gets the entry that answers the whole message before that question's
+  answer (`answers_whole_message`, registered in actions/base.WHOLE_MESSAGE_ANSWERS).
 - A short follow-up after a knowledge answer ("syaratnya apa?", "brp?", "klo yg BPU?") is read
   together with the question before it (`route` too, for the intents such a follow-up is
   placed in).
@@ -945,7 +948,8 @@ def has_follow_up_answer(turn: Turn) -> bool:
 def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     """The entry whose title the message is (a tapped "did you mean ...?" button); else, for a
     message the model placed (the fallback actions call answer_unplaced for the rest): the entry
-    that answers exactly that question when the intent is one of KNOWLEDGE_FIRST_INTENTS (or of
+    that answers exactly that question when the intent is one of GATED_INTENTS and the message a
+    question of its own (`answers_placed_message`), or one of KNOWLEDGE_FIRST_INTENTS (or of
     KNOWLEDGE_WHEN_UNSURE_INTENTS placed with a low confidence or asking what its answer does not
     say, BEYOND_THE_INTENT_ANSWER: then the honest reply on the topic when no entry answers),
     else the answer to a follow-up of

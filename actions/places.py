@@ -116,6 +116,7 @@ ESSENTIAL_WORDS = set(QUALIFIERS) | LOCATIVE_WORDS | OFFICE_WORDS | {
     "permisi", "i", "im", "am", "live", "living", "stay", "the", "my", "is", "kode", "pos", "code",
     "postal", "zip", "bpjs", "ketenagakerjaan", "tk", "unit", "layanan", "paling", "plg", "ok",
     "oke", "sekarang", "skrg", "lagi", "lg", "tp", "tapi", "kalimantan", "barat", "kalbar",
+    "and", "then", "also", "too",  # "and in Sintang?" after an office answer or a place question
 }
 KIND_RANK = {REGENCY: 0, DISTRICT: 1, VILLAGE: 2}
 MAX_NGRAM = 5

@@ -303,6 +303,7 @@ def test_a_place_placed_on_the_greeting_without_a_greeting_word_gets_the_office(
     (ActionFallback(), "asdfghjkl", "belum paham"),
     (ActionOutOfScope(), "jakarta", "Jakarta berada di luar Kalimantan Barat"),
     (ActionFallback(), "kuching", "Kuching berada di luar Kalimantan Barat"),
+    (ActionOutOfScope(), "and in Sintang?", "Sintang branch office"),
 ])
 def test_small_talk(action, message, expected):
     assert expected in reply_text(action, message)

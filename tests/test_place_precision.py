@@ -116,6 +116,10 @@ def test_places_inside_other_questions_are_still_found():
     ("61", False), ("6171", True), ("kalau di kuching?", True),
     ("bsu 2025 kok blm cair, sy tinggal di singkawang", False),
     ("jht sy di ketapang bisa dicairkan?", False), ("semangat terus", False),
+    # an English follow-up that only adds a place (a fresh-user trial, 2026-12-07: "and in
+    # Sintang?" after a place question got "outside what I can answer")
+    ("and in sintang?", True), ("and ketapang?", True), ("sintang too?", True),
+    ("and the jht?", False),
 ])
 def test_essential(text, essential):
     assert resolve(text).essential is essential, text
