@@ -971,6 +971,7 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     if migrant is not None:
         return migrant
     knowledge = get_knowledge()
+    match = None  # the message alone, matched once when needed
     if turn.intent in GATED_INTENTS and (
             not is_follow_up_length(turn.text)
             or (turn.intent in KNOWLEDGE_FIRST_INTENTS and not answered_questions(turn))):
@@ -1000,14 +1001,13 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
     # message names gives way to that programme's entry, or the honest reply on it
     other_programme = None if leaning else names_another_programme(knowledge, turn)
     if other_programme:
-        match = knowledge.match(turn.text)
+        match = match or knowledge.match(turn.text)
         if match.answered:
             return ActionKnowledge(match.entry).answer(turn)
         return [SlotSet("topic", None)] + ActionNoExactAnswer(other_programme, match).answer(turn)
-    match = None  # the message alone, matched once when needed
     if turn.intent in CLOSE_ANSWER_INTENTS and not unsure and not leaning \
             and (knowledge.named_topic(turn.text) or not is_follow_up_length(turn.text)):
-        match = knowledge.match(turn.text)
+        match = match or knowledge.match(turn.text)
         if match.answered and match.score >= CLOSE_ANSWER_SCORE:
             return ActionKnowledge(match.entry).answer(turn)
     if turn.intent not in FOLLOW_UP_INTENTS and not unsure and not leaning and not asks_beyond:
