@@ -703,7 +703,9 @@ class Knowledge:
         numpy = self._numpy
         columns, values = self._vector(self.normalise(text))
         index = self._indexed.index(entry)
-        own = self._examples[:, columns][self._starts[index]:self._starts[index + 1]] @ values
+        start, end = self._starts[index], self._starts[index + 1]
+        # the entry's rows of the (column-major) example matrix: the message's columns first
+        own = (self._examples[:, columns] @ values)[start:end]
         return float(numpy.max(examples[:, columns] @ values)) \
             > float(numpy.max(own, initial=0.0)) + NEARER_TO_INTENT_MARGIN
 
