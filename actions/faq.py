@@ -94,8 +94,8 @@ UNSURE_CONFIDENCE = 0.60
 # Intents whose own answer gives way to the entry the gate answers (`answers_placed_message`) for
 # a message longer than a follow-up, however sure the model is: held-out questions of the
 # official FAQ that the model placed in these intents got the intent's general answer where the
-# gate had the entry that answers them (82 of 751 answerable messages of three held-out sets, end
-# to end, for 2 where the entry was wrong; docs/knowledge.md). Not the core topics' answers (what
+# gate had the entry that answers them (end to end, +3 to +8 points of right answers on five
+# held-out sets, no more wrong ones; docs/knowledge.md). Not the core topics' answers (what
 # PLKK is, the Kalbar figures, what BSU is: their follow-ups, such as a place after PLKK, are
 # theirs), BPJS Kesehatan (any entry is about BPJS Ketenagakerjaan) nor the JMO face check, whose
 # tips (light, an uncovered face, a steady hand) are what a failing check needs; the closest

@@ -693,10 +693,9 @@ class Knowledge:
     def nearer_to_intent(self, text: str, intent: Optional[str], entry: Entry) -> bool:
         """Whether `text` is nearer, by NEARER_TO_INTENT_MARGIN, to one of the training examples
         of the NLU intent `intent` than to every example of `entry` (cosine of the TF-IDF
-        vectors, 0..1): the intent's own
-        answer is then the one meant ("when can I withdraw my jht after I resign?" is an example
-        of the JHT payout intent's kind, not of the entry on the balance left after a partial
-        claim that the gate chose). False for an intent without examples."""
+        vectors, 0..1): the intent's own answer is then the one meant ("no hp lama udh ga aktif,
+        otp ga masuk" is of the phone-number intent's kind, not of the entry on a sign-up code
+        that does not arrive, which the gate chose). False for an intent without examples."""
         examples = self._intent_examples.get(intent or "")
         if examples is None:
             return False
