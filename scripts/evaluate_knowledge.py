@@ -239,13 +239,15 @@ def template_openings(name: str) -> List[str]:
     return [_opening(text.split("{")[0]) for text in replies.templates()[name].values()]
 
 
-def judge_reply(texts: List[str], right: Optional[set], openings: Dict[str, set]) -> str:
+def judge_reply(texts: List[str], right: Optional[set], openings: Dict[str, set],
+                honest: List[str], not_understood: List[str]) -> str:
     """One of REPLY_KINDS for the bot's reply `texts` (its messages) to a held-out message
-    (`right`: the ids of the entries that answer it; None: unanswerable)."""
+    (`right`: the ids of the entries that answer it; None: unanswerable); `honest` and
+    `not_understood`: the `template_openings` of those replies."""
     said = [_opening(text) for text in texts]
-    if any(o and t.startswith(o) for t in said for o in template_openings("knowledge_no_exact_answer")):
+    if any(o and t.startswith(o) for t in said for o in honest):
         return "honest"
-    if any(o and t.startswith(o) for t in said for o in template_openings("fallback")):
+    if any(o and t.startswith(o) for t in said for o in not_understood):
         return "not_understood"
     given = {entry for t in said for entry in openings.get(t, ())}
     if given:
@@ -262,11 +264,14 @@ def end_to_end(kb: knowledge.Knowledge, facts: Dict[str, Any], holdout: Tuple[li
     from concurrent.futures import ThreadPoolExecutor
 
     openings = answer_openings(kb, facts)
+    honest, not_understood = (template_openings("knowledge_no_exact_answer"),
+                              template_openings("fallback"))
     answerable, unanswerable = holdout
     items = [(item["text"], expected_ids(kb.entries, item["rows"])) for item in answerable] \
         + [(item["text"], None) for item in unanswerable]
     with ThreadPoolExecutor(4) as pool:
-        verdicts = list(pool.map(lambda item: judge_reply(ask(item[0]), item[1], openings), items))
+        verdicts = list(pool.map(lambda item: judge_reply(ask(item[0]), item[1], openings, honest,
+                                                          not_understood), items))
     counts: Dict[str, Dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for (text, right), verdict in zip(items, verdicts):
         for group in ("all", detect_language(text)):

@@ -22,7 +22,7 @@ from actions import faq, knowledge, replies
 from actions.facts import DEFAULT_FACTS_FILE, PROJECT_ROOT, get_facts, load_facts
 from actions.knowledge import KnowledgeError, get_knowledge, load_knowledge
 from actions.language import ENGLISH, detect_language
-from conftest import PROJECT, run_action
+from conftest import PROJECT, reply_text, run_action
 from scripts import check_knowledge
 from actions.small_talk import ActionFallback, ActionOutOfScope
 
@@ -2039,7 +2039,7 @@ def test_a_message_nearer_to_the_intents_own_examples_keeps_its_answer(kb):
     assert match.answered and match.entry.id == "ech_jmo_registration_otp"  # the case
     assert kb.nearer_to_intent(message, "ask_jmo_phone", match.entry)
     assert not kb.nearer_to_intent(message, "ask_bpu", match.entry)
-    text = reply_text_of(ActionAnswer(), message, "ask_jmo_phone")
+    text = reply_text(ActionAnswer(), message, intent="ask_jmo_phone")
     assert text.startswith(replies.templates()["answer.ask_jmo_phone"]["id"][:25]), text
 
 
@@ -2055,8 +2055,3 @@ def test_a_not_understood_message_is_answered_whole_before_its_one_question(kb):
     text = "\n".join(m.get("text") or "" for m in messages)
     entry = kb.by_id["jkk_treatment_paid_by_bpjs_kesehatan"]
     assert text.startswith(render_in(entry, "id")[:60]), text
-
-
-def reply_text_of(action, message, intent):
-    messages, _ = run_action(action, message, intent=intent)
-    return "\n".join(m.get("text") or "" for m in messages)
