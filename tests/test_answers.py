@@ -998,6 +998,7 @@ def test_the_general_branch_hours_come_from_the_facts_file(tmp_path, monkeypatch
 
 # --- 8. the JMO-feature answer says "Bisa." only to "can JMO do X?" ---------------------------
 
+@pytest.mark.usefixtures("intent_answers_only")
 @pytest.mark.parametrize("message, feature", [
     ("fitur tracking klaim di jmo", "Tracking klaim"),
     ("berapa lama proses klaim jht", "Pengajuan pencairan/klaim"),
@@ -1018,6 +1019,7 @@ def test_jmo_feature_answer_does_not_say_yes_to_a_question_that_is_not_can(messa
     assert not text.startswith(("Bisa.", "Yes.")), text
 
 
+@pytest.mark.usefixtures("intent_answers_only")
 @pytest.mark.parametrize("message, opening, feature", [
     ("bisa cek saldo jht di jmo?", "Bisa.", "Cek saldo JHT"),
     ("can I check my jht balance in jmo?", "Yes.", "Check your JHT (old-age savings) balance"),
