@@ -11,6 +11,7 @@ evaluate: $(MODEL) evaluate-knowledge
 	$(PY) scripts/evaluate.py $(EVALUATE_FLAGS)
 
 evaluate-knowledge: $(VENV)/.installed
+	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh14.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh13.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh12.yml --no-cv
 	$(PY) scripts/evaluate_knowledge.py --holdout tests/knowledge_holdout_fresh11.yml --no-cv

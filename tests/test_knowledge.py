@@ -600,7 +600,8 @@ def test_how_many_after_a_question_on_no_topic_still_asks_which_count(kb):
     # up to fresh7, so their figures are in-sample; fresh8, fresh9 and fresh10 were written blind
     # and only their figures were looked at (they chose the confidence threshold); fresh11 was
     # written after that, and only its figures were looked at: the blind figure
-    ("knowledge_holdout_fresh13.yml", (0.80, 0.025, 0.93)),  # blind too, written later
+    ("knowledge_holdout_fresh14.yml", (0.76, 0.025, 0.94)),  # blind too, written later
+    ("knowledge_holdout_fresh13.yml", (0.80, 0.025, 0.93)),
     ("knowledge_holdout_fresh12.yml", (0.79, 0.025, 0.93)),
     ("knowledge_holdout_fresh11.yml", (0.78, 0.016, 0.97)),
     ("knowledge_holdout_fresh10.yml", (0.75, 0.041, 0.91)),
@@ -1170,7 +1171,8 @@ def test_a_busy_reply_to_a_new_question_drops_the_questions_before_it(resets_top
 
 
 @pytest.mark.parametrize("message, honest", [
-    ("kamek keje di kebun sawit sarawak jadi pmi, kalau kene kecelakaan disane ditanggung ke?", True),
+    # an entry answers this one (what JKK covers during work abroad, 0.56)
+    ("kamek keje di kebun sawit sarawak jadi pmi, kalau kene kecelakaan disane ditanggung ke?", False),
     ("I will work in Brunei as a domestic helper next month, what does BPJS cover for me?", True),
     ("sy TKI mau kerja ke malaysia, bs jd peserta bpjs tk ga?", False),
     ("bpjs tk buat pekerja migran gimana", False),
@@ -1967,10 +1969,11 @@ def test_an_entry_of_another_topic_does_not_replace_an_answer_that_holds_for_any
         kb, monkeypatch):
     """Where to complain holds whatever the programme: the employer-arrears entry (another topic,
     through the gate) does not replace it. (The gate is made a little more lenient here, so that
-    the entry passes it: the case the rule is for.)"""
+    the entry passes it, and the placed-answer score above it: the case the rule is for.)"""
     from actions.answers import ActionAnswer
 
     monkeypatch.setitem(knowledge.GATE_WEIGHTS, "intercept", knowledge.GATE_WEIGHTS["intercept"] + 0.5)
+    monkeypatch.setattr(faq, "PLACED_ANSWER_SCORE", 0.60)  # above this entry's score (0.551)
     message = "perusahaan sy ga daftarin sy ke bpjs tk, mau lapor kemana"
     match = kb.match(message)
     assert match.answered and match.score < faq.PLACED_ANSWER_SCORE  # the case the rule is for

@@ -179,8 +179,9 @@ SINGLE: List[Tuple[str, str, List[str], List[str]]] = [
     # JHT
     ("ask_jht", "jht itu sebenarnya apa sih min",
      ["Jaminan Hari Tua", "tabungan hari tua", "Permenaker 4/2022", "56 tahun"], []),
+    # the entry that says what JHT is (0.59 from it, not nearer to the intent's own examples)
     ("ask_jht", "what does JHT mean exactly",
-     ["Jaminan Hari Tua", "old-age savings", "Permenaker 4/2022", "turns 56"], []),
+     ["Jaminan Hari Tua", "old-age savings", "one lump sum", "retirement age"], []),
     ("ask_jht_payout", "sy resign bulan lalu, kpn jht sy bs dicairkan",
      ["Permenaker 4/2022", "masa tunggu 1 bulan", "56 tahun", "minimal 10 tahun"], []),
     ("ask_jht_payout", "how long do I have to wait after resigning to cash out my JHT",
@@ -656,14 +657,15 @@ def test_one_question_with_a_clause_around_it_gets_one_answer(bots, name, kind, 
 
 # --- held-out questions of the official FAQ, end to end ------------------------------------------
 
-# Floors just under what the bot reaches on three held-out sets of the knowledge base, replies
+# Floors just under what the bot reaches on four held-out sets of the knowledge base, replies
 # judged as the user gets them (scripts/evaluate_knowledge.py --end-to-end: the entry that answers,
-# another entry, the honest reply, "I did not understand", an intent's own answer). fresh12 and
-# fresh13 were written blind: a failure prints only figures. (2026-12-07, night: fresh11 0.725
-# right / 0.026 wrong, fresh12 0.726 / 0.028, fresh13 0.735 / 0.027.)
-END_TO_END_FLOORS = {"knowledge_holdout_fresh11": (0.71, 0.035),
-                     "knowledge_holdout_fresh12": (0.71, 0.035),
-                     "knowledge_holdout_fresh13": (0.72, 0.035)}
+# another entry, the honest reply, "I did not understand", an intent's own answer). fresh12 to
+# fresh14 were written blind: a failure prints only figures. (2026-12-07, night: fresh11 0.745
+# right / 0.026 wrong, fresh12 0.746 / 0.025, fresh13 0.743 / 0.030, fresh14 0.730 / 0.023.)
+END_TO_END_FLOORS = {"knowledge_holdout_fresh11": (0.72, 0.035),
+                     "knowledge_holdout_fresh12": (0.72, 0.035),
+                     "knowledge_holdout_fresh13": (0.72, 0.035),
+                     "knowledge_holdout_fresh14": (0.71, 0.035)}
 
 
 @pytest.mark.parametrize("name", sorted(END_TO_END_FLOORS))
