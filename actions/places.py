@@ -100,6 +100,12 @@ LOCATIVE_WORDS = {
     "di", "dari", "dr", "ke", "kek", "daerah", "wilayah", "kawasan", "sekitar", "dekat", "deket",
     "dkt", "in", "at", "from", "near", "around", "to",
 }
+# Words that open the name of a business ("PT Sinar Kapuas", "CV Sambas Jaya", "CU Keling
+# Kumang"): a place name among the BUSINESS_NAME_WORDS tokens after one, with no locative word
+# between, is part of that name, not where the user is ("my company in Ketapang, PT Sinar Kapuas"
+# got the office for Kecamatan Kapuas in Sanggau; a held-out message, 2026-12-07).
+BUSINESS_WORDS = {"pt", "cv", "ud", "pd", "cu", "kud", "koperasi", "yayasan", "firma"}
+BUSINESS_NAME_WORDS = 3
 # Words of an office request: a place after one of these and a locative word is the request's.
 OFFICE_WORDS = {
     "kantor", "kntr", "kantornya", "cabang", "office", "offices", "branch", "terdekat", "nearest",
@@ -543,12 +549,13 @@ def resolve(text: str, index: Optional[PlaceIndex] = None, *,
             return Resolution(status, list(districts.values()), matched=postal.group(1),
                               postal_code=postal.group(1), essential=_essential(tokens, covered))
 
-    spans = _spans(tokens, index)
+    spans = [s for s in _spans(tokens, index) if not _in_business_name(tokens, s.start)]
     sure = [s for s in spans if not s.outside and (s.key not in index.common or s.key in index.major)]
     kalbar_spans = [s for s in spans
                     if not s.outside and _counts(s, tokens, sure, index, expecting_place)]
     fuzzy = False
-    typo = _fuzzy_spans(tokens, index, expecting_place)
+    typo = [s for s in _fuzzy_spans(tokens, index, expecting_place)
+            if not _in_business_name(tokens, s.start)]
     # "kapuas huluu": a typo in a longer name beats the exact shorter name inside it
     longer = [s for s in kalbar_spans
               if typo and typo[0].start <= s.start and s.end <= typo[0].end
@@ -582,6 +589,17 @@ def resolve(text: str, index: Optional[PlaceIndex] = None, *,
     covered = {i for s in kalbar_spans for i in range(s.start, s.end)}
     return Resolution(status, candidates, matched=matched, fuzzy=fuzzy,
                       essential=_essential(tokens, covered))
+
+
+def _in_business_name(tokens: List[str], start: int) -> bool:
+    """Whether the token at `start` is within BUSINESS_NAME_WORDS tokens after one of
+    BUSINESS_WORDS, with no locative word between ("pt sinar kapuas": yes; "pt di kapuas": no)."""
+    for token in reversed(tokens[max(0, start - BUSINESS_NAME_WORDS):start]):
+        if token in LOCATIVE_WORDS:
+            return False
+        if token in BUSINESS_WORDS:
+            return True
+    return False
 
 
 def _district_or_regency(place: Place) -> str:

@@ -212,3 +212,16 @@ def test_bot_names_no_office_for_place_free_messages(live_bot):
     print(f"bot false-place rate: {len(offenders)}/{len(messages)} = {rate:.2%}")
     assert rate <= MAX_BOT_FALSE_PLACE_RATE, (
         f"bot false-place rate {rate:.2%} ({len(offenders)}/{len(messages)}):\n" + "\n".join(offenders))
+
+
+@pytest.mark.parametrize("text, code", [
+    # a place name inside a business's name is that name, not where the user is (a held-out
+    # message, 2026-12-07: Kecamatan Kapuas in Sanggau for a worker in Ketapang)
+    ("my company in Ketapang, PT Sinar Kapuas, did they register me?", "6104"),
+    ("PT Sinar Kapuas di Ketapang", "6104"),
+    ("sy kerja di CV Sambas Jaya", None),
+    ("sy anggota CU, tinggal di Sintang", "6105"),
+])
+def test_a_place_in_a_business_name_is_not_where_the_user_is(text, code):
+    result = resolve(text)
+    assert (codes(result) or [None])[:1] == [code], (result.status, codes(result))
