@@ -170,7 +170,8 @@ OCCUPATIONAL_DISEASE = r"penyakit (akibat|karena|krn) (kerja|pekerjaan)|(sakit|s
     r"occupational (disease|illness)\w*|work[- ]related (disease|illness)\w*"
 # "apa itu STMB? santunan tdk mampu bekerja brp?": the JKK benefits do not say when or how much
 # the wage replacement is paid (an entry does)
-WAGE_REPLACEMENT = r"stmb|(tidak|tdk|gak|ga|nggak) (mampu|bisa|bs) (bekerja|kerja)|" \
+WAGE_REPLACEMENT = r"stmb|(tidak|tdk|gak|ga|gk|nggak|enggak|ndak|tak) (mampu|bisa|bs|bise) " \
+    r"(bekerja|kerja|kerje|keje)|" \
     r"(cannot|can't|unable to) work|wage replacement|temporary (incapacity|disability)"
 # "kecelakaan pas berangkat kerja naik motor, ditanggung jkk ga?": the JKK benefits do not say
 # whether an accident on the way to or from work counts (an entry does); "kerje", "keje" are the
@@ -210,6 +211,10 @@ LOST_CONTACT = (r"\b(e-?mail\w*|gmail|surel|nomor|no|hp|handphone|phone|number)\
                 r"(aktif|bisa|bs|bise)|dead|closed|lost|deleted|inactive|no longer|not active)\b|"
                 r"\b(can'?t|cannot|could ?n'?t|no longer) (open|access|use|get into)\b\W+(\w+\W+)"
                 r"{0,3}?(e-?mail|gmail|number|phone)\b")
+# No PLKK where the worker is: "gk ada plkk", "ndak ade PLKK", "there is no PLKK", "no PLKK near"
+NO_PLKK = re.compile(r"\b(gk|ga|gak|tidak|tdk|ndak|nggak|enggak|tak|belum|blm|no|not|isn'?t|"
+                     r"there'?s no|without)\s+(ada|ade|any|an?)?\s*(rs\s+|rumah sakit\s+|klinik\s+)?"
+                     r"plkk\b", re.IGNORECASE)
 # Whether an amount will change: today's amounts do not say ("santunan jkm naik ga tahun depan?")
 NEXT_YEAR = r"tahun depan|thn depan|taun depan|next year|increase\w*|go up|goes up|(akan|bakal|mau) naik"
 BEYOND_THE_INTENT_ANSWER = {
@@ -263,6 +268,14 @@ BEYOND_THE_INTENT_ANSWER = {
     # merging cards (an entry does)
     "ask_lost_card": (re.compile(BALANCE.pattern + r"|\b(gabung\w*|digabung\w*|penggabungan|"
                                  r"merg\w*|combine\w*)\b", re.IGNORECASE), "jht"),
+    # "kecelakaan kerja hrs dilapor brp hari", "trs klo gk bisa kerja lama, gaji dibayar gk":
+    # where to complain about one's own case states no amount, period or wage while unable to
+    # work (a fresh-user trial, 2026-12-07: both got "I cannot judge personal cases")
+    "ask_complaint": (re.compile(r"\b(brp|berapa|berape|brapa|how (much|many|long)|"
+                                 + WAGE_REPLACEMENT + r")\b", re.IGNORECASE), "umum"),
+    # "klo gk ada plkk gmn": what a PLKK is, and how to find one, do not say what to do where
+    # there is none (an entry does; a fresh-user trial, 2026-12-07)
+    **{intent: (NO_PLKK, "jkk") for intent in ("ask_plkk_definition", "ask_plkk_find")},
     # "will the JKM amount increase next year?": the amounts of today
     "ask_death_benefit": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),
     "ask_scholarship": (re.compile(r"\b(" + NEXT_YEAR + r")\b", re.IGNORECASE), "jkm"),

@@ -509,6 +509,22 @@ def follow_up_text(action, intent: str, history: list, follow_up: str, topic) ->
     return "\n".join(m.get("text") or "" for m in messages)
 
 
+@pytest.mark.parametrize("question, follow_up", [
+    ("bsu 2025 dapet brp sih", "syaratnya apa?"),
+    ("when was BSU 2025 paid out?", "what are the requirements?")])
+def test_requirements_after_a_bsu_answer_are_the_bsu_requirements(kb, question, follow_up):
+    """From a fresh-user trial (2026-12-07): "syaratnya apa?" after the BSU 2025 amount got the
+    honest reply, the requirements entry only a button; the BSU entries link to it."""
+    from actions.followup import ActionRequirements
+
+    last = kb.match(question).entry
+    assert last.topic == "bsu" and last.requirements == "bsu_requirements", last.id
+    text = follow_up_text(ActionRequirements(), "ask_requirements", [question], follow_up,
+                          f"{faq.TOPIC_PREFIX}{last.id}")
+    expected = render_in(kb.by_id["bsu_requirements"], detect_language(follow_up))
+    assert text.startswith(expected[:60]), text
+
+
 def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_one(kb):
     """'brp lama cairnya?' after 'syaratnya apa?' after a JHT claim question: the JHT processing
     time, not the closest entry to 'syaratnya apa?' alone (the JP processing time)."""
@@ -1117,6 +1133,43 @@ def test_a_question_the_intents_answer_does_not_answer_gets_the_entry_or_the_hon
     if "jkm" in message.lower():  # not today's amounts as if they answered
         assert honest and kb.topics["jkm"].name[detect_language(message)] in text, text
         assert "48" not in text.split("175")[0], text
+
+
+@pytest.mark.parametrize("message, deflected", [
+    ("kecelakaan kerja hrs dilapor brp hari", False),
+    ("trs klo gk bisa kerja lama, gaji dibayar gk", False),
+    ("how many days do we have to report a work accident?", False),
+    ("klaim jht sy ditolak, mau komplain kemana", True),
+    ("my company never paid my contributions, where can I complain?", True)])
+def test_a_question_of_fact_placed_in_the_complaint_intent_is_not_turned_away(message, deflected):
+    """Where to complain about one's own case states no amount, period or wage while unable to
+    work (faq.BEYOND_THE_INTENT_ANSWER): such a question gets the entry or the honest reply, not
+    "I cannot judge personal cases" (a fresh-user trial, 2026-12-07); a complaint keeps it."""
+    from actions.answers import ActionAnswer
+
+    text = reply(message, "ask_complaint", ActionAnswer())
+    turned_away = "tidak bisa menilai kasus pribadi" in text or "cannot judge" in text
+    assert turned_away == deflected, text
+
+
+@pytest.mark.parametrize("message, intent", [
+    ("klo gk ada plkk gmn", "ask_plkk_definition"),
+    ("what if there's no PLKK near my village?", "ask_plkk_find")])
+def test_no_plkk_nearby_is_not_answered_with_what_a_plkk_is(kb, message, intent):
+    """What a PLKK is, and how to find one, do not say what to do where there is none
+    (faq.NO_PLKK; a fresh-user trial, 2026-12-07): the entry that says it, or the honest reply on
+    JKK with that entry among the buttons."""
+    from actions.plkk import ActionPlkkDefinition, ActionPlkkFind
+
+    action = ActionPlkkDefinition() if intent == "ask_plkk_definition" else ActionPlkkFind()
+    messages, _ = run_action(action, message, intent=intent)
+    text = "\n".join(m.get("text") or "" for m in messages)
+    buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
+    lang = detect_language(message)
+    entry = kb.by_id["jkk_no_plkk_nearby"]
+    facts = get_facts()
+    assert text.startswith(render_in(entry, lang)[:60]) or entry.title[lang] in buttons, (text, buttons)
+    assert facts["plkk"]["definition"][lang][:40] not in text, text
 
 
 @pytest.mark.parametrize("busy", [True, False])
