@@ -241,6 +241,9 @@ BEYOND_THE_INTENT_ANSWER = {
     # ojol ikut BPU, kalau kecelakaan manfaatnya sama?": the BPU fee says nothing of the
     # benefits (entries do; a fresh-user trial, 2026-12-07)
     "ask_membership_check": (re.compile(r"\b(" + WAGE_REPLACEMENT + r")\b", re.IGNORECASE), "jkk"),
+    # "can i use malaysian bank account?" after a PMI's JHT claim: a bank account is not the JMO
+    # account (a fresh-user trial, 2026-12-07: it got how to recover a forgotten JMO account)
+    "ask_jmo_account": (re.compile(r"\b(bank\w*|rekening|rek|norek)\b", re.IGNORECASE), "jht"),
     # "lupa password jmo, email sy udh ga aktif": the reset sends its code to that e-mail
     "ask_jmo_password": (re.compile(r"\b(blokir\w*|keblokir|terblokir|diblokir|blocked|locked)\b|"
                                     + LOST_CONTACT, re.IGNORECASE | re.DOTALL), "jmo"),
@@ -268,10 +271,12 @@ BEYOND_THE_INTENT_ANSWER = {
     # merging cards (an entry does)
     "ask_lost_card": (re.compile(BALANCE.pattern + r"|\b(gabung\w*|digabung\w*|penggabungan|"
                                  r"merg\w*|combine\w*)\b", re.IGNORECASE), "jht"),
-    # "kecelakaan kerja hrs dilapor brp hari", "trs klo gk bisa kerja lama, gaji dibayar gk":
-    # where to complain about one's own case states no amount, period or wage while unable to
-    # work (a fresh-user trial, 2026-12-07: both got "I cannot judge personal cases")
+    # "kecelakaan kerja hrs dilapor brp hari", "trs klo gk bisa kerja lama, gaji dibayar gk",
+    # "yg bayar sy ato perusahaan?": where to complain about one's own case states no amount,
+    # period, payer or wage while unable to work (a fresh-user trial, 2026-12-07: all three got
+    # "I cannot judge personal cases")
     "ask_complaint": (re.compile(r"\b(brp|berapa|berape|brapa|how (much|many|long)|"
+                                 r"(yg|yang|siapa) (bayar|nanggung|menanggung)|who pays|"
                                  + WAGE_REPLACEMENT + r")\b", re.IGNORECASE), "umum"),
     # "klo gk ada plkk gmn": what a PLKK is, and how to find one, do not say what to do where
     # there is none (an entry does; a fresh-user trial, 2026-12-07)
@@ -1063,8 +1068,13 @@ def route(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
         match = match or knowledge.match(turn.text)
         if match.answered:
             return ActionKnowledge(match.entry).answer(turn)
-        return [SlotSet("topic", None)] \
-            + ActionNoExactAnswer(match.topic or beyond_topic, match).answer(turn)
+        found = topical_question_before(turn) if is_follow_up_length(turn.text) else None
+        if found:  # a follow-up ("trs klo gk bisa kerja lama, gaji dibayar gk" after the JKK
+            # transport costs): read with the question before, on that question's topic
+            return answer_follow_up_of_question(turn, honest=True, found=found)
+        # on the topic the message names, else the conversation's (the last knowledge answer's)
+        topic = match.topic or (last.topic if last is not None else None) or beyond_topic
+        return [SlotSet("topic", None)] + ActionNoExactAnswer(topic, match).answer(turn)
     if leaning:  # the entry that answers it with the question before, else the honest reply there
         return answer_follow_up_of_question(turn, honest=True, found=leaning)
     if turn.intent not in FOLLOW_UP_INTENTS:

@@ -525,6 +525,35 @@ def test_requirements_after_a_bsu_answer_are_the_bsu_requirements(kb, question, 
     assert text.startswith(expected[:60]), text
 
 
+def test_a_question_beyond_the_intents_answer_after_an_entry_is_on_that_entrys_topic(kb):
+    """"trs klo gk bisa kerja lama, gaji dibayar gk" after the JKK transport costs, placed in
+    where to complain and naming no topic: the entry that answers it, else the honest reply on
+    JKK, the conversation's topic (a fresh-user trial, 2026-12-07: on BPJS Ketenagakerjaan in
+    general)."""
+    from actions.answers import ActionAnswer
+
+    question = "kalo kecelakaan kerja dpt ganti ongkos transport brp?"
+    last = kb.match(question).entry
+    assert last.topic == "jkk", last.id
+    text = follow_up_text(ActionAnswer(), "ask_complaint", [question],
+                          "trs klo gk bisa kerja lama, gaji dibayar gk", f"{faq.TOPIC_PREFIX}{last.id}")
+    assert "tidak bisa menilai kasus pribadi" not in text, text
+    assert kb.topics["jkk"].name["id"] in text or "(Sumber: FAQ resmi" in text, text
+
+
+@pytest.mark.parametrize("message", ["can i use malaysian bank account?",
+                                     "pake rekening bank malaysia bisa?"])
+def test_a_bank_account_is_not_the_jmo_account(kb, message):
+    """After a migrant worker's JHT question, a bank account placed in the JMO account intent:
+    never how to recover a forgotten JMO account (a fresh-user trial, 2026-12-07)."""
+    from actions.answers import ActionAnswer
+
+    question = "I work in Sarawak as migrant worker, can I claim JHT from abroad?"
+    text = follow_up_text(ActionAnswer(), "ask_jmo_account", [question], message, "ask_migrant_worker")
+    lost_account = replies.templates()["answer.ask_jmo_account"]
+    assert not any(t.split("{")[0][:40] in text for t in lost_account.values()), text
+
+
 def test_how_long_leans_on_the_latest_question_with_a_topic_not_on_a_topicless_one(kb):
     """'brp lama cairnya?' after 'syaratnya apa?' after a JHT claim question: the JHT processing
     time, not the closest entry to 'syaratnya apa?' alone (the JP processing time)."""
@@ -1139,6 +1168,7 @@ def test_a_question_the_intents_answer_does_not_answer_gets_the_entry_or_the_hon
     ("kecelakaan kerja hrs dilapor brp hari", False),
     ("trs klo gk bisa kerja lama, gaji dibayar gk", False),
     ("how many days do we have to report a work accident?", False),
+    ("iuran jp yg bayar sy ato perusahaan?", False),
     ("klaim jht sy ditolak, mau komplain kemana", True),
     ("my company never paid my contributions, where can I complain?", True)])
 def test_a_question_of_fact_placed_in_the_complaint_intent_is_not_turned_away(message, deflected):
