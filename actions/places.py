@@ -104,7 +104,7 @@ LOCATIVE_WORDS = {
 # Kumang"): a place name among the BUSINESS_NAME_WORDS tokens after one, with no locative word
 # between, is part of that name, not where the user is ("my company in Ketapang, PT Sinar Kapuas"
 # got the office for Kecamatan Kapuas in Sanggau; a held-out message, 2026-12-07).
-BUSINESS_WORDS = {"pt", "cv", "ud", "pd", "cu", "kud", "koperasi", "yayasan", "firma"}
+BUSINESS_WORDS = {"pt", "cv", "ud", "cu", "kud", "koperasi", "yayasan", "firma"}
 BUSINESS_NAME_WORDS = 3
 # Words of an office request: a place after one of these and a locative word is the request's.
 OFFICE_WORDS = {
