@@ -510,7 +510,7 @@ def follow_up_text(action, intent: str, history: list, follow_up: str, topic) ->
 
 
 @pytest.mark.parametrize("question, follow_up", [
-    ("bsu 2025 dapet brp sih", "syaratnya apa?"),
+    ("berapa nominal bsu 2025 per orang", "syaratnya apa?"),
     ("when was BSU 2025 paid out?", "what are the requirements?")])
 def test_requirements_after_a_bsu_answer_are_the_bsu_requirements(kb, question, follow_up):
     """From a fresh-user trial (2026-12-07): "syaratnya apa?" after the BSU 2025 amount got the
@@ -1998,10 +1998,11 @@ def test_a_password_reset_when_the_accounts_email_is_gone_gets_the_honest_reply(
     # placed surely in an intent, but this close to an entry (CLOSE_ANSWER_SCORE)
     ("klo tabrakan di jalan hrs urus jasa raharja dulu?", "ask_plkk_treatment",
      "jkk_traffic_jasa_raharja"),
-    ("syarat dapet bsu 2025 apa aja kak?", "ask_bsu_year", "bsu_requirements"),
-    ("mau pindah rawat ke RS PLKK yang dekat rumah, boleh ga?", "ask_plkk_find",
+    ("kriteria pekerja yg bisa dpt bsu 2025 apa aja", "ask_bsu_year", "bsu_requirements"),
+    ("sy udh dirawat di rs plkk, boleh pindah ke rs plkk lain yg deket rumah?", "ask_plkk_find",
      "jkk_plkk_switch_facility"),
-    ("kantor cabang bpjs tk buka jam brp ya", "ask_office_details", "kanal_branch_office_hours"),
+    ("kantor cabang bpjstk jam kerjanya senin-jumat jam brp", "ask_office_details",
+     "kanal_branch_office_hours"),
 ])
 def test_an_entry_that_answers_what_the_intents_answer_is_not_about_replaces_it(
         kb, message, intent, expected):
@@ -2032,7 +2033,8 @@ ACTION_OF_INTENT = _action_of_intent()
     # a place named: the answer for that place (PLACE_ANSWER_INTENTS)
     ("kantor bpjs tk sintang buka jam brp", "ask_office_details", "Sintang"),
     # a hoax report keeps its warning, however close the entry the hoax names
-    ("ada yg nelpon ngaku dr bpjs tk nagih iuran bpu, bener ga", "report_hoax", "175"),
+    ("td ditelpon org ngaku petugas bpjstk, katanya iuran bpu sy nunggak, asli ga tu?",
+     "report_hoax", "175"),
 ])
 def test_a_close_entry_does_not_replace_a_place_answer_or_a_hoax_warning(
         kb, monkeypatch, message, intent, kept):
@@ -2040,8 +2042,8 @@ def test_a_close_entry_does_not_replace_a_place_answer_or_a_hoax_warning(
     names and a hoax warning alone. (The threshold is lowered here so that the closest entry
     would pass it: the case the exclusion is for.)"""
     match = kb.match(message)
-    assert match.answered and match.score >= 0.6, match
-    monkeypatch.setattr(faq, "CLOSE_ANSWER_SCORE", 0.6)
+    assert match.answered and match.score >= 0.55, match
+    monkeypatch.setattr(faq, "CLOSE_ANSWER_SCORE", 0.55)
     messages, _ = run_action(ACTION_OF_INTENT[intent](), message, intent=intent)
     text = "\n".join(m.get("text") or "" for m in messages)
     assert kept in text, text
