@@ -73,11 +73,11 @@ OTHER_TOPIC_ANSWER_SCORE = 0.475
 # A question of its own (longer than a follow-up) that the model placed surely in one of these
 # intents gets the entry when it is this close to it, whatever the intent: at this score the
 # entry is the one the question asks for, and the intent's answer only the topic's general one
-# ("syarat bsu 2025?" placed in BSU by year, "laporan kecelakaan tahap II dikirim kapan?" in the
-# complaint channels, "mau pindah rawat ke RS PLKK dekat rumah, boleh?" in finding a PLKK).
+# (the BSU 2025 requirements placed in BSU by year, when the second accident report is due in the
+# complaint channels, moving to a PLKK nearer home in finding a PLKK: held-out messages).
 # Measured end to end on fresh8-fresh12 (development sets, docs/knowledge.md): +0.0 to +2.4
-# points of right answers, no wrong entry more; on fresh13, written before and read once, +1.6. Not small talk, places and the figures computed
-# from the facts file (the nearest office, the Kalbar counts), nor hoax reports (a hoax warning
+# points of right answers, no wrong entry more; on fresh13, written before and read once, +1.6.
+# Not small talk, places and the figures computed from the facts file (the nearest office, the Kalbar counts), nor hoax reports (a hoax warning
 # must not give way to the BSU entry the hoax names); intents whose answer is about a place the
 # message names (PLACE_ANSWER_INTENTS) keep it for that place ("kantor bpjs tk sintang buka jam
 # brp" gets the Sintang office, not the general opening hours).

@@ -102,8 +102,9 @@ LOCATIVE_WORDS = {
 }
 # Words that open the name of a business ("PT Sinar Kapuas", "CV Sambas Jaya", "CU Keling
 # Kumang"): a place name among the BUSINESS_NAME_WORDS tokens after one, with no locative word
-# between, is part of that name, not where the user is ("my company in Ketapang, PT Sinar Kapuas"
-# got the office for Kecamatan Kapuas in Sanggau; a held-out message, 2026-12-07).
+# between, is part of that name, not where the user is (a worker in Ketapang naming a company
+# called after the Kapuas got the office for Kecamatan Kapuas in Sanggau; a held-out message,
+# 2026-12-07).
 BUSINESS_WORDS = {"pt", "cv", "ud", "cu", "kud", "koperasi", "yayasan", "firma"}
 BUSINESS_NAME_WORDS = 3
 # Words of an office request: a place after one of these and a locative word is the request's.

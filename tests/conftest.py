@@ -65,8 +65,9 @@ def default_facts(monkeypatch):
 @pytest.fixture
 def intent_answers_only(monkeypatch):
     """The intents' own answers only: the knowledge base neither answers a placed message first
-    (actions/faq.py KNOWLEDGE_FIRST_INTENTS, GATED_INTENTS, CLOSE_ANSWER_INTENTS), nor a whole message before the one
-    question inside it (base.WHOLE_MESSAGE_ANSWERS), nor a message the model did not place."""
+    (actions/faq.py KNOWLEDGE_FIRST_INTENTS, GATED_INTENTS, CLOSE_ANSWER_INTENTS), nor a whole
+    message before the one question inside it (base.WHOLE_MESSAGE_ANSWERS), nor a message the
+    model did not place."""
     from actions import base, faq
 
     monkeypatch.setattr(faq, "KNOWLEDGE_FIRST_INTENTS", set())

@@ -333,6 +333,14 @@ def test_an_entry_states_the_facts_files_amount_not_a_copy(kb, entry_id, path, v
 
 # --- answers in the running actions ----------------------------------------------------------------
 
+def intent_action(intent: str):
+    """A new instance of the action that answers `intent` (actions.base.ACTIONS_BY_INTENT)."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    return ACTIONS_BY_INTENT[intent]()
+
+
 def reply(text, intent, action=None, **slots):
     messages, _ = run_action(action or ActionFallback(), text, intent=intent, **slots)
     return "\n".join(m.get("text") or "" for m in messages)
@@ -1653,10 +1661,7 @@ def test_a_programme_named_alone_asks_the_question_before_whatever_the_intent(
     """faq.answer_asked_again comes before the intent's own answer: the entry that answers the
     question before asked again of the programme or group the follow-up names, else the honest
     reply on it (the BPU topic's name, 175) with its entries as buttons."""
-    from actions.base import ACTIONS_BY_INTENT, import_all_actions
-
-    import_all_actions()
-    reply = follow_up_reply(ACTIONS_BY_INTENT[intent](), intent, confidence, before, text, topic)
+    reply = follow_up_reply(intent_action(intent), intent, confidence, before, text, topic)
     lang = detect_language(text)
     if expected:
         assert render_in(kb.by_id[expected], lang) in reply, reply
@@ -1929,10 +1934,7 @@ def test_whether_i_get_it_too_is_asked_of_the_question_before(
     model chose (the JHT payout, the BPU fee). It is read with the question before: the entry
     that answers it, else the honest reply on that programme (or the group it names) with the
     entry on exactly that case first."""
-    from actions.base import ACTIONS_BY_INTENT, import_all_actions
-
-    import_all_actions()
-    messages = follow_up_messages(ACTIONS_BY_INTENT[intent](), intent, history, text, topic)
+    messages = follow_up_messages(intent_action(intent), intent, history, text, topic)
     reply_text = "\n".join(m.get("text") or "" for m in messages)
     buttons = [b["title"] for m in messages for b in m.get("buttons") or []]
     lang = detect_language(text)
@@ -1948,10 +1950,7 @@ def test_a_new_question_that_says_also_is_not_read_as_the_same_case():
     """The rule needs the message to name no programme: "sy peserta bpu, dapat jkm juga ga?"
     after BSU is a question of its own, which the BPU fee (JKK and JKM: the intent's answer or
     the entry on BPU's programmes and contributions) answers, not the BPU scholarship."""
-    from actions.base import ACTIONS_BY_INTENT, import_all_actions
-
-    import_all_actions()
-    messages = follow_up_messages(ACTIONS_BY_INTENT["ask_bpu"](), "ask_bpu",
+    messages = follow_up_messages(intent_action("ask_bpu"), "ask_bpu",
                                   ["bsu 2025 siapa aja yg dapat?"],
                                   "sy peserta bpu, dapat jkm juga ga?", None)
     reply_text = "\n".join(m.get("text") or "" for m in messages)
@@ -2010,23 +2009,10 @@ def test_an_entry_that_answers_what_the_intents_answer_is_not_about_replaces_it(
     membership check, a Jasa Raharja question the steps to get treated; from the held-out sets
     end to end: the BSU requirements got BSU 2025's amount, moving to a PLKK nearer home the
     PLKK lookup, the branch offices' hours "which office?"."""
-    messages, _ = run_action(ACTION_OF_INTENT[intent](), message, intent=intent)
+    messages, _ = run_action(intent_action(intent), message, intent=intent)
     text = "\n".join(m.get("text") or "" for m in messages)
     entry = kb.by_id[expected]
     assert text.startswith(render_in(entry, detect_language(message))[:60]), text
-
-
-def _action_of_intent():
-    from actions.answers import ActionAnswer, ActionOfficeDetails
-    from actions.bsu import ActionBsuYear
-    from actions.plkk import ActionPlkkFind, ActionPlkkTreatment
-
-    return {"ask_plkk_treatment": ActionPlkkTreatment, "ask_bsu_year": ActionBsuYear,
-            "ask_plkk_find": ActionPlkkFind, "ask_office_details": ActionOfficeDetails,
-            "ask_membership_check": ActionAnswer, "report_hoax": ActionAnswer}
-
-
-ACTION_OF_INTENT = _action_of_intent()
 
 
 @pytest.mark.parametrize("message, intent, kept", [
@@ -2044,7 +2030,7 @@ def test_a_close_entry_does_not_replace_a_place_answer_or_a_hoax_warning(
     match = kb.match(message)
     assert match.answered and match.score >= 0.55, match
     monkeypatch.setattr(faq, "CLOSE_ANSWER_SCORE", 0.55)
-    messages, _ = run_action(ACTION_OF_INTENT[intent](), message, intent=intent)
+    messages, _ = run_action(intent_action(intent), message, intent=intent)
     text = "\n".join(m.get("text") or "" for m in messages)
     assert kept in text, text
     assert not text.startswith(render_in(match.entry, detect_language(message))[:60]), text

@@ -217,8 +217,8 @@ def test_bot_names_no_office_for_place_free_messages(live_bot):
 @pytest.mark.parametrize("text, code", [
     # a place name inside a business's name is that name, not where the user is (a held-out
     # message, 2026-12-07: Kecamatan Kapuas in Sanggau for a worker in Ketapang)
-    ("my company in Ketapang, PT Sinar Kapuas, did they register me?", "6104"),
-    ("PT Sinar Kapuas di Ketapang", "6104"),
+    ("i live in ketapang and work for PT Kapuas Agro Lestari", "6104"),
+    ("kamek keje di pt mitra kapuas, tinggal di ketapang", "6104"),
     ("sy kerja di CV Sambas Jaya", None),
     ("sy anggota CU, tinggal di Sintang", "6105"),
 ])
