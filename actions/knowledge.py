@@ -143,6 +143,7 @@ SPECIFIC_WEIGHT = 4.0
 TOPIC_SCORE = 0.30
 # the closest entries a match keeps (Match.ranked: "did you mean ...?", follow-ups)
 RANKED = 5
+SCORE_MEMO = 8  # texts whose scores a Knowledge keeps (a turn matches a text up to about three times)
 # the linear SVM (scikit-learn's LinearSVC, one-vs-rest): regularisation, stopping tolerance and
 # the seed of its coordinate descent (results are the same on every build)
 CLASSIFIER_C = 1.0
@@ -594,6 +595,7 @@ class Knowledge:
         from sklearn.preprocessing import normalize
 
         self._numpy = numpy
+        self._recent_scores: Dict[str, Tuple[Any, Any, Any]] = {}
         self.entries, self.topics = entries, topics
         self.glossary = glossary or Glossary({})
         # the entries and the no-answer questions (load_no_answer), in index order
@@ -767,7 +769,19 @@ class Knowledge:
         return self._confidence(self.normalise(text))
 
     def _score_vectors(self, text: str):
-        """(score, coverage, classifier value) of every entry for `text`, in entry order."""
+        """(score, coverage, classifier value) of every entry for `text`, in entry order, as
+        read-only arrays. A turn often matches one text twice (the message alone, then with the
+        conversation's routing): the last SCORE_MEMO texts' scores are kept."""
+        if text not in self._recent_scores:
+            if len(self._recent_scores) >= SCORE_MEMO:
+                del self._recent_scores[next(iter(self._recent_scores))]
+            vectors = self._compute_score_vectors(text)
+            for vector in vectors:
+                vector.flags.writeable = False
+            self._recent_scores[text] = vectors
+        return self._recent_scores[text]
+
+    def _compute_score_vectors(self, text: str):
         numpy = self._numpy
         words = self.normalise(text)
         coverage = self._coverage(words)

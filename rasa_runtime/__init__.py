@@ -2,7 +2,8 @@
 
 - tracker_store: keeps every event, but gives prediction only the recent ones (SQLite or PostgreSQL)
 - lock_store: in memory, or Redis (atomic) when several Rasa instances share conversations
-- patches: two speed fixes (action-response validation, kept-alive action-server connection)
+- patches: speed fixes (action-response validation, kept-alive action-server connection, model
+  load, event classes by type name, DIET's concrete function)
 - action_guard: never silence when the action server is down or slow
 - resend: a message Rasa cannot handle gets "please send that again", never silence
 - input_limits: messages cleaned, personal data masked (masking) and cut to 2,000 characters

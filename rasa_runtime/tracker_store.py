@@ -65,21 +65,30 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        """The current session's recent events, with the slots set before them."""
+        """The current session's recent events, with the slots set before them.
+
+        One query reads the conversation's last `max_events` events; when the session started
+        among them, they are cut there (the session's start is looked up in a second query only
+        when it lies further back, and the slots set before are restored then)."""
         event = self.SQLEvent
         with self.session_scope() as session:
-            started = (session.query(sqlalchemy.func.max(event.timestamp))
-                       .filter(event.sender_id == sender_id, event.type_name == "session_started")
-                       .scalar())
-            in_session = [event.sender_id == sender_id]
-            if started is not None:
-                in_session.append(event.timestamp >= started)
-            rows = (session.query(event).filter(*in_session).order_by(event.id.desc())
-                    .limit(self.max_events).all())[::-1]
+            # columns, not ORM objects: a tenth of a turn less
+            rows = (session.query(event.id, event.type_name, event.data)
+                    .filter(event.sender_id == sender_id)
+                    .order_by(event.id.desc()).limit(self.max_events).all())[::-1]
+            starts = [index for index, row in enumerate(rows) if row.type_name == "session_started"]
+            if starts:
+                rows = rows[starts[-1]:]
             if not rows or not self.domain:
                 return None
             events = [json.loads(row.data) for row in rows]
             if len(rows) == self.max_events:
+                started = (session.query(sqlalchemy.func.max(event.timestamp))
+                           .filter(event.sender_id == sender_id, event.type_name == "session_started")
+                           .scalar())
+                in_session = [event.sender_id == sender_id]
+                if started is not None:
+                    in_session.append(event.timestamp >= started)
                 start = _first_turn_start(events)
                 events = self._slots_before(session, in_session, rows[start].id) + events[start:]
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -108,15 +117,17 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
             await super().save(tracker)
         else:
             await self.stream_events(tracker)
-            with self.session_scope() as session:
-                for event in list(tracker.events)[stored:]:
-                    data = event.as_dict()
-                    session.add(self.SQLEvent(
-                        sender_id=tracker.sender_id, type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"), data=json.dumps(data)))
-                session.commit()
+            rows = []
+            for event in list(tracker.events)[stored:]:
+                data = event.as_dict()
+                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                             "timestamp": data.get("timestamp"),
+                             "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                             "action_name": data.get("name"), "data": json.dumps(data)})
+            if rows:  # one INSERT of all the new rows, without the ORM's unit of work
+                with self.session_scope() as session:
+                    session.execute(self.SQLEvent.__table__.insert(), rows)
+                    session.commit()
         setattr(tracker, STORED, len(tracker.events))
 
 

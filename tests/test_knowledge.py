@@ -184,6 +184,22 @@ def test_one_text_vectors_equal_scikit_learns_transform(kb, text):
     assert numpy.all(numpy.isfinite(kb.similarity(text)))
 
 
+def test_kept_scores_are_the_computed_ones_and_read_only(kb):
+    """A text scored again gives the scores computed for it (kept for the last SCORE_MEMO texts),
+    and no caller can change them in place."""
+    import numpy
+
+    texts = [f"iuran jkk {n} persen" for n in range(knowledge.SCORE_MEMO + 3)]
+    first = [kb._score_vectors(text) for text in texts]
+    assert len(kb._recent_scores) == knowledge.SCORE_MEMO
+    for text, vectors in zip(texts, first):
+        again, computed = kb._score_vectors(text), kb._compute_score_vectors(text)
+        for kept, fresh in zip(again, computed):
+            assert numpy.array_equal(kept, fresh) and not kept.flags.writeable
+    with pytest.raises(ValueError):
+        first[-1][0][0] = 1.0
+
+
 # --- validation: file, entry and problem ---------------------------------------------------------
 
 def _folder_with(tmp_path, change):

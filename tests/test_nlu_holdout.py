@@ -260,16 +260,22 @@ def test_the_faster_model_load_parses_as_rasas_own(holdout, monkeypatch):
     """rasa_runtime.patches builds DIET's weights with one eager training step instead of a traced
     one (about 28 s -> 7 s for every start of Rasa): the model it loads gives the same intent
     ranking and entities as the one Rasa's own RasaModel.load gives, on 150 holdout messages."""
+    import gc
+
     from rasa.core.agent import Agent
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
     from rasa.utils.tensorflow.models import RasaModel
 
     from rasa_runtime import patches
 
     texts = [example.text for example in holdout][:150]
 
+    agents = []  # kept, so that their models can be looked at
+
     def parsed(load):
         monkeypatch.setattr(RasaModel, "load", load)
         agent = Agent.load(str(evaluate.MODEL))
+        agents.append(agent)
         results = [asyncio.run(agent.parse_message(text)) for text in texts]
         return [([(r["name"], round(r["confidence"], 5)) for r in result["intent_ranking"]],
                  [(e["entity"], e["value"], e["start"]) for e in result["entities"]])
@@ -280,3 +286,7 @@ def test_the_faster_model_load_parses_as_rasas_own(holdout, monkeypatch):
     assert patches.RASA_MODEL_LOAD.__func__ is not patches._load_built_eagerly
     assert any(entities for _, entities in own)  # places are among them
     assert fast == own
+    # the fast load's DIET predicts with the concrete function, Rasa's with the tf.function
+    steps = [type(o.model._tf_predict_step).__name__ for o in gc.get_objects()
+             if isinstance(o, DIETClassifier) and o.model is not None]
+    assert "ConcreteFunction" in steps and "Function" in steps

@@ -5,7 +5,8 @@ import asyncio
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SessionStarted, SlotSet,
+                                     UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_runtime.tracker_store import BoundedSQLTrackerStore
@@ -70,6 +71,28 @@ def test_events_added_after_a_bounded_load_are_stored_once(store):
         f"pesan {n}" for n in range(11)]
 
 
+@pytest.mark.parametrize("turns_after", [2, 6])  # the new session inside the window, or beyond it
+def test_only_the_current_session_is_loaded(store, turns_after):
+    run = asyncio.run
+    tracker = run(store.get_or_create_tracker("u3"))
+    for number in range(5):
+        for event in turn(number):
+            tracker.update(event)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    for number in range(100, 100 + turns_after):
+        for event in turn(number):
+            tracker.update(event)
+    run(store.save(tracker))
+
+    loaded = run(store.retrieve("u3"))
+    texts = [e.text for e in loaded.events if isinstance(e, UserUttered)]
+    assert texts == [f"pesan {n}" for n in range(100, 100 + turns_after)][-len(texts):]
+    assert len(texts) >= min(turns_after, 3)
+    assert loaded.get_slot("topic") == f"topic-{99 + turns_after}"
+
+
 def test_unknown_conversation_is_none(store):
     assert asyncio.run(store.retrieve("nobody")) is None
 
@@ -85,3 +108,20 @@ def test_action_response_validator_is_built_once_and_still_rejects_bad_responses
     with pytest.raises(jsonschema.ValidationError, match="Failed to validate"):
         action._validate_action_result({"events": "not a list"})
     assert patches.action_response_validator() is patches.action_response_validator()
+    # each event is checked against its own type's schema: a slot event without its name fails
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "topic", "value": 1}]})
+    for bad in ({"event": "slot", "name": 3}, {"event": "no_such_event"}, {"name": "topic"}):
+        with pytest.raises(jsonschema.ValidationError, match="Failed to validate"):
+            action._validate_action_result({"events": [bad]})
+
+
+def test_event_classes_are_found_by_type_name_as_rasa_finds_them():
+    from rasa_runtime import patches
+
+    assert Event.__dict__["resolve_by_type"].__func__ is patches._resolve_event_type  # installed
+    for name in ("user", "bot", "slot", "action", "session_started", "restart", "followup"):
+        assert Event.resolve_by_type(name) is patches.RASA_RESOLVE_BY_TYPE(name)
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
