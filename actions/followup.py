@@ -4,7 +4,7 @@
 import re
 from typing import List, Optional
 
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 
 from actions.answers import (AMOUNTS_BY_TOPIC, REQUIREMENTS_BY_TOPIC, ActionAnswer,
                              ActionOfficeDetails, amounts_answer, requirements_answer)
@@ -12,10 +12,10 @@ from actions.base import ROUTERS, BotAction, Turn
 from actions.bsu import ActionBsuKalbar, ActionBsuRules
 from actions.coverage import ActionCoverage
 from actions.faq import (UNSURE_CONFIDENCE, ActionKnowledge, answer_follow_up_of_question,
-                         has_follow_up_answer, intent_confidence, is_follow_up_length)
+                         has_follow_up_answer, intent_confidence, is_follow_up_length, last_entry)
 from actions.knowledge import get_knowledge
 from actions.jmo import ActionJmo
-from actions.offices import ActionOffices
+from actions.offices import ActionNearestOffice, ActionOffices, answer_nearest_office
 from actions.plkk import ActionPlkkCount, ActionPlkkFind, ActionPlkkTreatment, mentions
 from actions.small_talk import ActionHelp
 
@@ -141,6 +141,50 @@ REQUIREMENTS_ENTRY_BY_TOPIC = {"ask_jht_partial": "jht_documents_partial_claim",
 # A requirement asked as a number ("how many years member needed?", "minimal brp thn?"): the
 # amounts of the topic answer it, not its documents.
 COUNT_QUESTION = re.compile(r"\b(how (many|much|long)|berapa|brp|berape|brapa)\b", re.IGNORECASE)
+# How far an office is asked right after an office answer ("jauh gk dari sini?", "how far is
+# it?", "brp km?"): the model knows no such intent (out of scope, a fresh-user trial, 2026-12-07).
+DISTANCE_QUESTION = re.compile(r"\b(jauh\w*|dekat\w*|deket\w*|far|distance|jarak\w*|km|kilo\w*)\b",
+                               re.IGNORECASE)
+
+
+def route_office_distance(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """The nearest office again, with its distance, for a short question of how far it is after
+    an office answer: from the place the message names, else the place the user gave before,
+    else the question where the user is (answer_nearest_office); None otherwise (a router of
+    BotAction.answer)."""
+    if turn.tracker.get_slot("topic") != "offices" or isinstance(action, ActionNearestOffice) \
+            or not is_follow_up_length(turn.text) or not DISTANCE_QUESTION.search(turn.text):
+        return None
+    return [SlotSet("topic", "offices")] + answer_nearest_office(turn, explicit_request=True)
+
+
+ROUTERS.insert(0, route_office_distance)  # before the knowledge base's honest reply
+
+
+# Intents that a short "dokumennya apa aja?" / "what documents needed?" is placed in: the model
+# knows it as the JHT claim documents, whose answer is the documents of a resignation.
+DOCUMENT_INTENTS = {"ask_jht_documents"}
+
+
+def route_documents_of_answer(action: BotAction, turn: Turn) -> Optional[List[EventType]]:
+    """The entry that states the requirements of the last answer (REQUIREMENTS_ENTRY_BY_TOPIC
+    for an intent's answer, the `requirements` link of a knowledge entry) for a short message of
+    DOCUMENT_INTENTS that names no topic ("what documents needed" after the partial JHT
+    withdrawal: the documents of a partial claim, not of a resignation; a fresh-user trial,
+    2026-12-07); None otherwise (a router of BotAction.answer, before the knowledge base's)."""
+    if isinstance(action, ActionKnowledge) or turn.intent not in DOCUMENT_INTENTS \
+            or not is_follow_up_length(turn.text) or get_knowledge().named_topic(turn.text):
+        return None
+    last = last_entry(turn)
+    entry_id = last.requirements if last is not None \
+        else REQUIREMENTS_ENTRY_BY_TOPIC.get(turn.tracker.get_slot("topic") or "")
+    entry = get_knowledge().by_id.get(entry_id or "")
+    return ActionKnowledge(entry).answer(turn) if entry is not None else None
+
+
+ROUTERS.insert(0, route_documents_of_answer)  # before the knowledge base's follow-up reading
+
+
 # The action that answers "what are the requirements?" for each topic.
 REQUIREMENT_ANSWERS = {
     "bsu": ActionBsuRules,

@@ -1146,9 +1146,10 @@ def test_how_much_after_an_faq_answer_with_amounts_gives_those_amounts(topic, ex
 
 
 def test_documents_after_the_partial_payout_are_the_jht_documents():
-    """"syaratnya apa?" after the partial withdrawal: the documents of a partial claim (the
-    knowledge entry, followup.REQUIREMENTS_ENTRY_BY_TOPIC), not those of a resignation claim; a
-    question that asks for the JHT documents gets them."""
+    """"syaratnya apa?" after the partial withdrawal, or "dokumennya apa aja" (placed in the JHT
+    documents): the documents of a partial claim (the knowledge entry,
+    followup.REQUIREMENTS_ENTRY_BY_TOPIC), not those of a resignation claim; a question that
+    names JHT's documents gets them."""
     from actions.facts import get_facts
     from actions.knowledge import get_knowledge, render_answer
 
@@ -1157,9 +1158,13 @@ def test_documents_after_the_partial_payout_are_the_jht_documents():
     partial = get_knowledge().by_id["jht_documents_partial_claim"]
     assert render_answer(partial, "id", get_facts()).splitlines()[0] in text, text
     assert "Berkas klaim JHT karena berhenti bekerja" not in text
-    messages, _ = run_action(ActionAnswer(), "dokumennya apa aja", intent="ask_jht_documents",
+    for short in ("dokumennya apa aja", "what documents needed?"):
+        text = reply_text(ActionAnswer(), short, intent="ask_jht_documents", topic="ask_jht_partial")
+        lang = "en" if short.startswith("what") else "id"
+        assert render_answer(partial, lang, get_facts()).splitlines()[0] in text, text
+    messages, _ = run_action(ActionAnswer(), "berkas klaim jht apa aja", intent="ask_jht_documents",
                              topic="ask_jht_partial")
-    assert "Berkas klaim JHT" in messages[0]["text"]
+    assert "Berkas klaim JHT karena berhenti bekerja" in messages[0]["text"]
 
 
 def _fallback_with_ranking(text, ranking):
@@ -1202,3 +1207,24 @@ def test_the_migrant_worker_answer_suggests_questions_the_knowledge_base_answers
     for example in examples:
         match = get_knowledge().match(example)
         assert match.answered and match.entry.topic == "pmi", (example, match.entry.id)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("jauh gk dari sini", "out_of_scope"), ("how far is it?", "out_of_scope"),
+    ("brp km?", "ask_how_many"), ("jaraknya jauh ga?", "nlu_fallback")])
+def test_how_far_after_an_office_answer_gives_the_distance_again(text, intent):
+    """From a fresh-user trial: "jauh gk dari sini" after the nearest office got "I have no
+    answer about service channels"; the nearest office again, with its distance, from the place
+    the user gave (followup.route_office_distance)."""
+    from actions import places
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+    from actions.small_talk import ActionFallback
+
+    import_all_actions()
+    action = ACTIONS_BY_INTENT.get(intent, ActionFallback)
+    anjongan = places.resolve("kecamatan anjongan").places[0]
+    text_out = reply_text(action(), text, intent=intent, topic="offices", user_place=anjongan.code)
+    assert "Mempawah" in text_out and "km" in text_out and "Anjongan" in text_out, text_out
+    # without an office answer before, no office
+    other = reply_text(action(), text, intent=intent, topic="ask_jht")
+    assert "Mempawah" not in other

@@ -1718,6 +1718,26 @@ def test_requirements_after_the_partial_jht_withdrawal_are_those_of_a_partial_cl
     assert render_in(resignation, detect_language(text)) not in reply, reply
 
 
+@pytest.mark.parametrize("before, last, text, expected", [
+    ("JHT bisa diambil 10% ga sblm berhenti kerja?", "ask_jht_partial", "what documents needed?",
+     "jht_documents_partial_claim"),
+    ("santunan jkm brp", "kb:jkm_benefit_amount", "dokumennya apa aja", "jkm_claim_documents"),
+    ("jkp tu ape", "kb:jkp_what_is", "berkas nya apa aja?", "jkp_claim_requirements"),
+    ("what is jkp?", "kb:jkp_what_is", "what documents do i need", "jkp_claim_requirements")])
+def test_documents_asked_after_an_answer_are_that_answers_requirements(kb, before, last, text,
+                                                                       expected):
+    """From a fresh-user trial: a short "what documents needed" is placed in the JHT claim
+    documents; after an answer whose requirements an entry states (an intent's answer,
+    followup.REQUIREMENTS_ENTRY_BY_TOPIC, or an entry's `requirements` link) it gets that entry,
+    not the documents of a resignation (followup.route_documents_of_answer)."""
+    from actions.answers import ActionAnswer
+
+    reply = follow_up_reply(ActionAnswer(), "ask_jht_documents", 0.9, before, text, last)
+    assert render_in(kb.by_id[expected], detect_language(text)) in reply, reply
+    resignation = kb.by_id["jht_documents_resignation"]
+    assert render_in(resignation, detect_language(text)) not in reply, reply
+
+
 @pytest.mark.parametrize("ranking, office", [
     ([("nlu_fallback", 0.45), ("ask_office_details", 0.36), ("ask_nearest_office", 0.34)], True),
     ([("nlu_fallback", 0.45), ("ask_office_details", 0.2), ("ask_nearest_office", 0.15)], False),
