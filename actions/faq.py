@@ -153,6 +153,11 @@ ANSWER_ALSO_COVERS = {"ask_death_benefit": {"jkk"}}
 # at least before the suffix). The model places such a message on its own words, however sure
 # (ask_jkk at about 0.8 for the first): it is read with the question before
 # (`leans_on_another_topic`).
+# A year as a follow-up names it ("trus yg 2025?").
+STATED_YEAR = re.compile(r"\b20\d\d\b")
+# How a message that goes on with the case before opens ("klo gak bisa kerja sebulan ...").
+CONTINUES_CASE = re.compile(r"\s*(trus|terus|trs|lalu|klo|kalo|kalau|klau|kl|and|so|then|what if|"
+                            r"if)\b", re.IGNORECASE)
 REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
                          re.IGNORECASE)
 # Intents whose own answer does not state what these words ask: a message placed there that uses
@@ -484,15 +489,25 @@ def leans_on_another_topic(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     benefits, placed on BSU at 0.46); else None."""
     topic = INTENT_TOPICS.get(turn.intent or "")
     refers_back = bool(REFERS_BACK.search(turn.text))
-    if topic is None or turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS \
-            or not is_follow_up_length(turn.text) \
-            or (intent_confidence(turn) >= UNSURE_CONFIDENCE and not refers_back):
+    # the BSU intents take a follow-up's words on wages and years ("klo gak bisa kerja sebulan
+    # dapat gaji ke?" after a work accident, ask_bsu_rules at 0.78; "klo iuran blm 15 thn gmn?"
+    # after the pension; a fresh-user trial, 2026-12-07): however sure, unless a year is named;
+    # longer than a follow-up up to the length of a message on the same case when it opens as
+    # one ("klo ...", "trus ...")
+    strays_into_bsu = topic == "bsu" and not STATED_YEAR.search(turn.text) and (
+        is_follow_up_length(turn.text) or (len(turn.text.split()) <= SAME_CASE_MAX_WORDS
+                                           and bool(CONTINUES_CASE.match(turn.text))))
+    if topic is None or not (is_follow_up_length(turn.text) or strays_into_bsu) or (
+            not strays_into_bsu and (
+            turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS
+            or (intent_confidence(turn) >= UNSURE_CONFIDENCE and not refers_back))):
         return None
     knowledge = get_knowledge()
-    if topic in knowledge.named_topics(turn.text) \
-            or (not refers_back and knowledge.match(turn.text).entry.topic == topic):
+    if topic in knowledge.named_topics(turn.text) or (
+            not refers_back and not strays_into_bsu
+            and knowledge.match(turn.text).entry.topic == topic):
         return None
-    found = topical_question_before(turn)
+    found = topical_question_before(turn, any_length=strays_into_bsu)
     return found if found and found[1].topic != topic else None
 
 

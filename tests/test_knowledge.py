@@ -1442,9 +1442,13 @@ def test_where_to_get_treated_keeps_its_own_answer_without_disease_words():
     # no entry clearly answers it: the honest reply on JKK, not the BSU answer
     ("apa itu jkk", "klo pekerjanya meninggal?", 0.46,
      ["Jaminan Kecelakaan Kerja (JKK) saya belum punya jawabannya", "175"]),
-    # the model sure of BSU: its own answer
+    # the model sure of BSU, but the message names no BSU: read with the question before too
+    # (a BSU intent "strays" there however sure, a fresh-user trial, 2026-12-07)
     ("what does the work accident insurance cover exactly?", "what about if the worker dies?", 0.95,
-     ["Bantuan Subsidi Upah"])])
+     ["60% × 80 months", "IDR 10 million"]),
+    # naming BSU: on BSU
+    ("what does the work accident insurance cover exactly?", "what about the BSU?", 0.95,
+     ["BSU"])])
 def test_an_unsure_short_follow_up_on_another_topic_leans_on_the_question_before(
         kb, before, text, confidence, must):
     """From a fresh-user trial: "what about if the worker dies?" after the JKK benefits was placed
@@ -1463,7 +1467,7 @@ def test_an_unsure_short_follow_up_on_another_topic_leans_on_the_question_before
     asyncio.run(ActionBsu().run(dispatcher, tracker, {}))
     reply_text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
     assert all(fact in reply_text for fact in must), reply_text
-    if confidence < faq.UNSURE_CONFIDENCE:
+    if "BSU" not in text:
         assert "Bantuan Subsidi Upah" not in reply_text, reply_text
 
 
@@ -1716,6 +1720,53 @@ def test_requirements_after_the_partial_jht_withdrawal_are_those_of_a_partial_cl
     assert render_in(entry, detect_language(text)) in reply, reply
     resignation = kb.by_id["jht_documents_resignation"]
     assert render_in(resignation, detect_language(text)) not in reply, reply
+
+
+@pytest.mark.parametrize("intent, confidence, before, last, text, topic", [
+    ("ask_bsu_rules", 0.78, "sy jatoh dari tangga waktu kerja, kaki retak", "ask_jkk",
+     "trus klo ga bs kerja 2 mgg gajinya dibayar ga?", "jkk"),
+    ("ask_bsu_rules", 0.8, "sy jatoh dari tangga waktu kerja, kaki retak", "ask_jkk",
+     "gaji dibayar?", "jkk"),
+    ("ask_bsu_year", 0.5, "jp itu apa sih", "kb:jp_what_is", "kalo iurannya kurang dr 15 thn?", "jp"),
+    ("ask_bsu", 0.7, "how do I claim JHT when I resign?", "ask_jht_claim", "can I still get it?",
+     "jht")])
+def test_a_follow_up_placed_in_bsu_stays_on_the_conversations_programme(
+        kb, intent, confidence, before, last, text, topic):
+    """From a fresh-user trial: a short follow-up on wages or years after a question on another
+    programme went to a BSU intent (BSU 2025's rules after a work accident, "no BSU data for 2026"
+    after the pension); it is read with the question before, on that programme: its entry or the
+    honest reply there, never a BSU answer (faq.leans_on_another_topic)."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    reply = follow_up_reply(ACTIONS_BY_INTENT[intent](), intent, confidence, before, text, last)
+    assert "BSU" not in reply and "subsid" not in reply.lower(), reply
+    assert kb.topics[topic].name[detect_language(text)] in reply or any(
+        render_in(e, detect_language(text)) in reply for e in kb.entries if e.topic == topic), reply
+
+
+@pytest.mark.parametrize("text", ["trus yg 2025?", "syaratnya apa?"])
+def test_a_bsu_follow_up_after_a_bsu_answer_keeps_its_bsu_answer(text):
+    """... and after a BSU answer, a follow-up placed in BSU keeps a BSU answer."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    intent = "ask_bsu_year" if "2025" in text else "ask_bsu_rules"
+    reply = follow_up_reply(ACTIONS_BY_INTENT[intent](), intent, 0.9, "bsu 2022 brp",
+                            text, "ask_bsu_year")
+    assert "BSU" in reply, reply
+
+
+def test_a_bsu_question_of_its_own_after_another_programme_keeps_its_bsu_answer():
+    """A longer message that does not go on with the case before ("gaji sy 3 jt ..."): the BSU
+    intent's answer, not the programme before."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    reply = follow_up_reply(ACTIONS_BY_INTENT["ask_bsu_rules"](), "ask_bsu_rules", 0.9,
+                            "iuran jht brp persen", "gaji sy 3 jt sebulan bisa dapat bantuan upah ga",
+                            "kb:jht_contribution_wage_earners")
+    assert "BSU" in reply, reply
 
 
 @pytest.mark.parametrize("before, last, text, expected", [
