@@ -1722,6 +1722,21 @@ def test_requirements_after_the_partial_jht_withdrawal_are_those_of_a_partial_cl
     assert render_in(resignation, detect_language(text)) not in reply, reply
 
 
+@pytest.mark.parametrize("text, answered", [
+    ("bsu 2022 sy dulu ga pernah masuk, skrg msh bisa diklaim ga?", False),
+    ("is it too late to claim the 2022 BSU I never received?", False),
+    ("pernah dpt bsu dulu, skrg bisa dapet lagi?", True)])
+def test_a_past_bsu_claimed_late_is_not_answered_by_the_past_recipients_entry(kb, text, answered):
+    """From a fresh-user trial: "can I still claim the BSU 2022 I missed?" got "Yes, as long as
+    you meet the BSU 2025 conditions" (the entry on whether a 2022 recipient may get BSU 2025);
+    no entry answers it (data/knowledge/no_answer.yml), while the past recipients' question keeps
+    its entry."""
+    match = kb.match(text)
+    assert match.answered == answered, (match.entry.id, match.answered)
+    if answered:
+        assert match.entry.id == "bsu_past_recipient"
+
+
 @pytest.mark.parametrize("intent, confidence, before, last, text, topic", [
     ("ask_bsu_rules", 0.78, "sy jatoh dari tangga waktu kerja, kaki retak", "ask_jkk",
      "trus klo ga bs kerja 2 mgg gajinya dibayar ga?", "jkk"),
