@@ -153,13 +153,13 @@ ANSWER_ALSO_COVERS = {"ask_death_benefit": {"jkk"}}
 # at least before the suffix). The model places such a message on its own words, however sure
 # (ask_jkk at about 0.8 for the first): it is read with the question before
 # (`leans_on_another_topic`).
+REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
+                         re.IGNORECASE)
 # A year as a follow-up names it ("trus yg 2025?").
 STATED_YEAR = re.compile(r"\b20\d\d\b")
 # How a message that goes on with the case before opens ("klo gak bisa kerja sebulan ...").
 CONTINUES_CASE = re.compile(r"\s*(trus|terus|trs|lalu|klo|kalo|kalau|klau|kl|and|so|then|what if|"
                             r"if)\b", re.IGNORECASE)
-REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
-                         re.IGNORECASE)
 # Intents whose own answer does not state what these words ask: a message placed there that uses
 # one of them is answered by the entry that clearly answers it (as for KNOWLEDGE_FIRST_INTENTS),
 # however sure the model is, else by the honest reply on the topic it names, never by the

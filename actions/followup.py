@@ -152,8 +152,10 @@ def route_office_distance(action: BotAction, turn: Turn) -> Optional[List[EventT
     an office answer: from the place the message names, else the place the user gave before,
     else the question where the user is (answer_nearest_office); None otherwise (a router of
     BotAction.answer)."""
-    if turn.tracker.get_slot("topic") != "offices" or isinstance(action, ActionNearestOffice) \
-            or not is_follow_up_length(turn.text) or not DISTANCE_QUESTION.search(turn.text):
+    if turn.tracker.get_slot("topic") != "offices" or not is_follow_up_length(turn.text) \
+            or isinstance(action, (ActionNearestOffice, ActionPlkkFind, ActionPlkkCount,
+                                   ActionPlkkTreatment)) \
+            or not DISTANCE_QUESTION.search(turn.text):
         return None
     return [SlotSet("topic", "offices")] + answer_nearest_office(turn, explicit_request=True)
 
