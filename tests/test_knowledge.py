@@ -711,14 +711,18 @@ def test_a_tapped_did_you_mean_button_answers_its_entry_whatever_the_intent(kb, 
 # --- follow-ups and English -------------------------------------------------------------------------
 
 FOLLOW_UPS = yaml.safe_load((PROJECT / "tests" / "data" / "knowledge_follow_ups.yml").read_text())
+FRESH_FOLLOW_UPS = yaml.safe_load(
+    (PROJECT / "tests" / "data" / "knowledge_follow_ups_fresh.yml").read_text())["cases"]
+FRESH_FOLLOW_UP_FLOORS = (34, 11, 15)  # right at least, wrong at most, honest at least
 
 
-def follow_up_figures(kb):
-    """(right, wrong, honest where none answers, the last answer repeated) over the follow-ups of
-    tests/data/knowledge_follow_ups.yml, as a message the model did not place is answered
-    (faq.answer_unplaced): the follow-up's entry, else an entry that answers the message alone."""
+def follow_up_figures(kb, follow_ups=None):
+    """(right, wrong, honest where none answers, the last answer repeated) over `follow_ups`
+    ([before, text, expected entry ids]; default tests/data/knowledge_follow_ups.yml), as a
+    message the model did not place is answered (faq.answer_unplaced): the follow-up's entry,
+    else an entry that answers the message alone."""
     right = wrong = honest = repeated = 0
-    for before, text, expected in FOLLOW_UPS:
+    for before, text, expected in follow_ups or FOLLOW_UPS:
         last = kb.match(before).entry
         match = faq.match_follow_up(kb, before, text, last)
         if not match.answered:
@@ -738,6 +742,20 @@ def test_a_follow_up_gets_the_entry_it_asks_for_never_the_last_answer_again(kb):
     assert repeated == 0
     # floors at docs/knowledge.md's figures (38 follow-ups: 23 right, 2 wrong, 2 honest)
     assert right >= 23 and wrong <= 2 and honest >= 2, (right, wrong, honest)
+
+
+def test_fresh_follow_ups_get_their_entry_or_the_honest_reply(kb):
+    """The 90 follow-ups written by a helper from the official FAQ alone
+    (tests/data/knowledge_follow_ups_fresh.yml, 72 answerable): floors just under the figures
+    of 2026-12-07 (docs/knowledge.md)."""
+    from scripts.evaluate_knowledge import expected_ids
+
+    cases = [(c["before"], c["text"], sorted(expected_ids(kb.entries, c["rows"])))
+             for c in FRESH_FOLLOW_UPS]
+    assert len(cases) == 90 and sum(1 for c in FRESH_FOLLOW_UPS if not c["rows"]) == 18
+    right, wrong, honest, repeated = follow_up_figures(kb, cases)
+    assert right >= FRESH_FOLLOW_UP_FLOORS[0] and wrong <= FRESH_FOLLOW_UP_FLOORS[1] \
+        and honest >= FRESH_FOLLOW_UP_FLOORS[2], (right, wrong, honest)
 
 
 @pytest.mark.parametrize("before, text, percentages_repeated", [
