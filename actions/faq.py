@@ -320,6 +320,12 @@ QUESTIONS_BACK = 3
 # A follow-up's entry must be among this many closest entries of the whole exchange (question
 # before and follow-up read as one message), the last answer left out (`match_follow_up`).
 FOLLOW_UP_AGREEMENT = 3
+# The last answer is given again for a follow-up that it answers: the follow-up's closest entry
+# scores FOLLOW_UP_AGAIN_SCORE (and covers FOLLOW_UP_COVERAGE of its words) and the whole exchange
+# read as one message passes the answer gate with FOLLOW_UP_AGAIN_CONFIDENCE for that same entry
+# (`match_follow_up`).
+FOLLOW_UP_AGAIN_CONFIDENCE = 0.95
+FOLLOW_UP_AGAIN_SCORE = 0.50
 # Topics of a group of participants, not of a programme: a short follow-up of a question on one
 # that names a programme asks about that programme for the group ("iuran bpu brp?" -> "plus jht
 # brp?" asks the JHT fee of an informal worker, not of a wage earner), so it gets an entry of the
@@ -412,7 +418,8 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
       the BPU fee), never the question asked again of the programme it names.
     Either way the last answer itself is never the answer (a follow-up asks something else:
     "berapa santunan jkm" -> "syaratnya?" must not repeat the amount), unless the follow-up asks
-    for the percentages it states (`asks_number_the_answer_states`). Measured on the 38
+    for the percentages it states (`asks_number_the_answer_states`) or the last answer is surely
+    the one that answers it (FOLLOW_UP_AGAIN_SCORE, FOLLOW_UP_AGAIN_CONFIDENCE). Measured on the 38
     follow-ups of tests/data/knowledge_follow_ups.yml, as answer_unplaced uses it (this first,
     then the message alone): see docs/knowledge.md."""
     if asks_number_the_answer_states(knowledge, text, last):
@@ -424,6 +431,15 @@ def match_follow_up(knowledge: Knowledge, before: str, text: str, last: Entry,
     match = knowledge.match(f"{text} {keyword}", follow_up=True)
     exchange = knowledge.match(f"{before} {text}")
     said = last.id if given else None
+    if said is not None and match.entry.id == said and exchange.answered \
+            and exchange.entry.id == said and exchange.confidence >= FOLLOW_UP_AGAIN_CONFIDENCE \
+            and match.score >= FOLLOW_UP_AGAIN_SCORE and match.coverage >= FOLLOW_UP_COVERAGE \
+            and not knowledge.vague(text) and not names_a_place(text):
+        # the last answer says it ("klo udh nonaktif bs aktif lg?" after the BPU late payment
+        # and reactivation went to the e-PLKK membership check; a held-out follow-up): again,
+        # said to be the same answer (ActionKnowledge); not for a vague message ("brp bulan?"
+        # after the JHT rate asks what it does not say) nor a place, which no entry knows
+        return dataclasses.replace(match, answered=True)
     closest = [entry.id for entry, _ in exchange.ranked if entry.id != said][:FOLLOW_UP_AGREEMENT]
     # never another programme's entry that neither the follow-up nor the last answer is about
     # ("can my wife do it too?" after the BPU registration: not the migrant workers' families)
@@ -763,6 +779,8 @@ class ActionKnowledge(BotAction):
     def respond(self, turn: Turn) -> List[EventType]:
         entry = self.entry
         text = render_answer(entry, turn.lang, turn.facts)
+        if turn.tracker.get_slot("topic") == TOPIC_PREFIX + entry.id:  # the last answer again
+            text = turn.render("knowledge_answer_again") + "\n" + text
         if entry.kind == "answer":
             text += "\n\n" + turn.render("knowledge_source",
                                          as_of=replies.month_year(entry.as_of, turn.lang))

@@ -239,12 +239,20 @@ def template_openings(name: str) -> List[str]:
     return [_opening(text.split("{")[0]) for text in replies.templates()[name].values()]
 
 
+def without_answer_again(text: str) -> str:
+    """A reply without the line that says the last answer is given again
+    (`knowledge_answer_again`), so that the answer after it is judged as any other."""
+    first, _, rest = text.partition("\n")
+    again = {line.strip() for line in replies.templates()["knowledge_answer_again"].values()}
+    return rest if first.strip() in again else text
+
+
 def judge_reply(texts: List[str], right: Optional[set], openings: Dict[str, set],
                 honest: List[str], not_understood: List[str]) -> str:
     """One of REPLY_KINDS for the bot's reply `texts` (its messages) to a held-out message
     (`right`: the ids of the entries that answer it; None: unanswerable); `honest` and
     `not_understood`: the `template_openings` of those replies."""
-    said = [_opening(text) for text in texts]
+    said = [_opening(without_answer_again(text)) for text in texts]
     if any(o and t.startswith(o) for t in said for o in honest):
         return "honest"
     if any(o and t.startswith(o) for t in said for o in not_understood):

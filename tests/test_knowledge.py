@@ -713,7 +713,7 @@ def test_a_tapped_did_you_mean_button_answers_its_entry_whatever_the_intent(kb, 
 FOLLOW_UPS = yaml.safe_load((PROJECT / "tests" / "data" / "knowledge_follow_ups.yml").read_text())
 FRESH_FOLLOW_UPS = yaml.safe_load(
     (PROJECT / "tests" / "data" / "knowledge_follow_ups_fresh.yml").read_text())["cases"]
-FRESH_FOLLOW_UP_FLOORS = (34, 11, 15)  # right at least, wrong at most, honest at least
+FRESH_FOLLOW_UP_FLOORS = (40, 9, 15)  # right at least, wrong at most, honest at least
 
 
 def follow_up_figures(kb, follow_ups=None):
@@ -1740,6 +1740,31 @@ def test_requirements_after_the_partial_jht_withdrawal_are_those_of_a_partial_cl
     assert render_in(resignation, detect_language(text)) not in reply, reply
 
 
+@pytest.mark.parametrize("before, last, text, again", [
+    ("bpu nunggak iuran 3 bln, kena denda gk?", "bpu_late_payment_and_reactivation",
+     "klo udh nonaktif bs diaktifin lg?", True),
+    # a vague follow-up asks what the answer does not say: never it again
+    ("iuran jht brp persen", "jht_contribution_wage_earners", "brp bulan?", False),
+    ("klaim jht kena potong pajak ga?", "jht_tax", "kalo ga ada npwp?", True),
+    ("is my full JHT payout taxed?", "jht_tax", "what if I have no NPWP?", True),
+    ("berapa santunan jkm kalo suami meninggal", "jkm_benefit_amount", "syaratnya apa?", False)])
+def test_a_follow_up_the_last_answer_covers_gets_it_again_said_so(kb, before, last, text, again):
+    """A follow-up whose answer is the last answer itself (the BPU reactivation after the late
+    payment, whose entry says both) got "I have no answer to that exact question" or another
+    intent's answer (held-out follow-ups, 2026-12-07): that answer again, said to be the same
+    (faq.FOLLOW_UP_AGAIN_CONFIDENCE); "syaratnya apa?" after the JKM amount never repeats it."""
+    from actions.base import ACTIONS_BY_INTENT, import_all_actions
+
+    import_all_actions()
+    lang = detect_language(text)
+    reply = follow_up_reply(ACTIONS_BY_INTENT["out_of_scope"](), "out_of_scope", 0.9, before, text,
+                            "kb:" + last)
+    repeated = render_in(kb.by_id[last], lang) in reply
+    assert repeated == again, reply
+    said_again = replies.templates()["knowledge_answer_again"][lang]
+    assert reply.startswith(said_again) == again, reply
+
+
 @pytest.mark.parametrize("text, answered", [
     ("bsu 2022 sy dulu ga pernah masuk, skrg msh bisa diklaim ga?", False),
     ("is it too late to claim the 2022 BSU I never received?", False),
@@ -2285,3 +2310,21 @@ def test_a_not_understood_message_is_answered_whole_before_its_one_question(kb):
     text = "\n".join(m.get("text") or "" for m in messages)
     entry = kb.by_id["jkk_treatment_paid_by_bpjs_kesehatan"]
     assert text.startswith(render_in(entry, "id")[:60]), text
+
+
+def test_the_end_to_end_judge_reads_an_answer_given_again_as_that_answer(kb):
+    """scripts/evaluate_knowledge.py judges a reply by the opening of its answer: the line that
+    says the last answer is given again (`knowledge_answer_again`) is read past, in both
+    languages, and nothing else is taken away."""
+    from actions.facts import get_facts
+    from scripts import evaluate_knowledge
+
+    facts = get_facts()
+    openings = evaluate_knowledge.answer_openings(kb, facts)
+    entry = kb.by_id["jht_tax"]
+    for lang in ("id", "en"):
+        answer = knowledge.render_answer(entry, lang, facts)
+        again = replies.templates()["knowledge_answer_again"][lang] + "\n" + answer
+        assert evaluate_knowledge.without_answer_again(again) == answer
+        assert evaluate_knowledge.without_answer_again(answer) == answer
+        assert evaluate_knowledge.judge_reply([again], {"jht_tax"}, openings, [], []) == "right"
