@@ -28,9 +28,9 @@ from actions import replies
 from actions.answers import ActionAnswer, answer_as
 from actions.base import BUSY, ROUTERS, WHOLE_MESSAGE_ANSWERS, BotAction, Turn
 from actions.knowledge import (FOLLOW_UP_COVERAGE, FOLLOW_UP_MARGIN, FOLLOW_UP_SCORE,
-                               PROGRAMME_TOPICS, TOPIC_SCORE, Entry, Knowledge, KnowledgeError,
-                               Match, future_years, get_knowledge, normalise, render_answer,
-                               title_key)
+                               PROGRAMME_TOPICS, TOPIC_SCORE, YEAR, Entry, Knowledge,
+                               KnowledgeError, Match, future_years, get_knowledge, normalise,
+                               render_answer, title_key)
 from actions.language import ENGLISH, detect_language
 
 # Prefix of the topic slot after a knowledge answer: "kb:<entry id>".
@@ -77,10 +77,11 @@ OTHER_TOPIC_ANSWER_SCORE = 0.475
 # complaint channels, moving to a PLKK nearer home in finding a PLKK: held-out messages).
 # Measured end to end on fresh8-fresh12 (development sets, docs/knowledge.md): +0.0 to +2.4
 # points of right answers, no wrong entry more; on fresh13, written before and read once, +1.6.
-# Not small talk, places and the figures computed from the facts file (the nearest office, the Kalbar counts), nor hoax reports (a hoax warning
-# must not give way to the BSU entry the hoax names); intents whose answer is about a place the
-# message names (PLACE_ANSWER_INTENTS) keep it for that place ("kantor bpjs tk sintang buka jam
-# brp" gets the Sintang office, not the general opening hours).
+# Not small talk, places and the figures computed from the facts file (the nearest office, the
+# Kalbar counts), nor hoax reports (a hoax warning must not give way to the BSU entry the hoax
+# names); intents whose answer is about a place the message names (PLACE_ANSWER_INTENTS) keep it
+# for that place ("kantor bpjs tk sintang buka jam brp" gets the Sintang office, not the general
+# opening hours).
 CLOSE_ANSWER_INTENTS = {
     "ask_bpjs_kesehatan", "ask_bpu", "ask_bsu", "ask_bsu_rules", "ask_bsu_year", "ask_claim_status",
     "ask_complaint", "ask_contact", "ask_coverage", "ask_death_benefit", "ask_how_many", "ask_jht",
@@ -155,8 +156,6 @@ ANSWER_ALSO_COVERS = {"ask_death_benefit": {"jkk"}}
 # (`leans_on_another_topic`).
 REFERS_BACK = re.compile(r"\b(it|its|that|this|they|them|those|these|\w{3,}(nya|nye))\b",
                          re.IGNORECASE)
-# A year as a follow-up names it ("trus yg 2025?").
-STATED_YEAR = re.compile(r"\b20\d\d\b")
 # How a message that goes on with the case before opens ("klo gak bisa kerja sebulan ...").
 CONTINUES_CASE = re.compile(r"\s*(trus|terus|trs|lalu|klo|kalo|kalau|klau|kl|and|so|then|what if|"
                             r"if)\b", re.IGNORECASE)
@@ -510,10 +509,11 @@ def leans_on_another_topic(turn: Turn) -> Optional[Tuple[str, Entry, bool]]:
     # after the pension; a fresh-user trial, 2026-12-07): however sure, unless a year is named;
     # longer than a follow-up up to the length of a message on the same case when it opens as
     # one ("klo ...", "trus ...")
-    strays_into_bsu = topic == "bsu" and not STATED_YEAR.search(turn.text) and (
-        is_follow_up_length(turn.text) or (len(turn.text.split()) <= SAME_CASE_MAX_WORDS
-                                           and bool(CONTINUES_CASE.match(turn.text))))
-    if topic is None or not (is_follow_up_length(turn.text) or strays_into_bsu) or (
+    short = is_follow_up_length(turn.text)
+    strays_into_bsu = topic == "bsu" and not YEAR.search(turn.text) and (
+        short or (len(turn.text.split()) <= SAME_CASE_MAX_WORDS
+                  and bool(CONTINUES_CASE.match(turn.text))))
+    if topic is None or not (short or strays_into_bsu) or (
             not strays_into_bsu and (
             turn.intent not in KNOWLEDGE_WHEN_UNSURE_INTENTS
             or (intent_confidence(turn) >= UNSURE_CONFIDENCE and not refers_back))):
